@@ -1,0 +1,364 @@
+// Package sqlstore implements store.Store over database/sql for both engines. The engine
+// adapters (store/sqlite, store/postgres) open the database, run their migrations and hand
+// sqlstore a Dialect with what differs between them.
+//
+// Writes go through one writer goroutine that commits concurrent Update and View calls together
+// (group commit): each caller's function runs under its own savepoint, so one caller's failure
+// rolls back only its own changes, and every caller's audit event is appended in the same
+// transaction. One fsync then acknowledges the whole batch.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/store"
+)
+
+// Dialect is what differs between SQL engines.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Rebind turns a query written with '?' placeholders into the engine's form.
+	Rebind func(query string) string
+	// LockChain is run at the start of every write transaction to serialise audit appends
+	// across processes ("" when the transaction's own lock does that, as BEGIN IMMEDIATE does).
+	LockChain string
+	// IsUniqueViolation reports whether err is a unique-constraint violation.
+	IsUniqueViolation func(err error) bool
+}
+
+// Options tunes the writer.
+type Options struct {
+	// MaxBatch is the most callers committed in one transaction (default 256).
+	MaxBatch int
+	// Now returns the current time (default time.Now); used for audit event times.
+	Now func() time.Time
+	// Logger receives write-path failures (identifiers only).
+	Logger *slog.Logger
+}
+
+// Store is the shared implementation of store.Store.
+type Store struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect Dialect
+	opts    Options
+	queries sync.Map // rebound queries, keyed by their '?' form
+
+	ops    chan *op
+	closed chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
+	mu     sync.RWMutex // guards sending on ops against Close
+	isDown bool
+}
+
+type op struct {
+	ctx  context.Context
+	ev   *audit.Event
+	fn   func(context.Context, store.Tx) error
+	done chan error
+}
+
+// New starts the writer. write is used by one goroutine only (set MaxOpenConns(1) for SQLite);
+// read serves View and may be the same pool for PostgreSQL.
+func New(write, read *sql.DB, d Dialect, opts Options) *Store {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{
+		write: write, read: read, dialect: d, opts: opts,
+		ops:    make(chan *op, 4096),
+		closed: make(chan struct{}),
+	}
+	s.wg.Add(1)
+	go s.writer()
+	return s
+}
+
+// rebind returns query in the engine's placeholder form, caching the result.
+func (s *Store) rebind(query string) string {
+	if s.dialect.Rebind == nil {
+		return query
+	}
+	if q, ok := s.queries.Load(query); ok {
+		return q.(string)
+	}
+	q := s.dialect.Rebind(query)
+	s.queries.Store(query, q)
+	return q
+}
+
+var errUnavailable = apierr.New(apierr.CodeServiceUnavailable, "the change could not be made durable; nothing was changed")
+
+// Update implements store.Store.
+func (s *Store) Update(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
+	return s.submit(ctx, ev, fn)
+}
+
+// View implements store.Store.
+func (s *Store) View(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
+	ferr := s.viewTx(ctx, fn)
+	if ev == nil {
+		return ferr
+	}
+	stampOutcome(ev, ferr)
+	if err := s.submit(ctx, ev, nil); err != nil {
+		return err
+	}
+	return ferr
+}
+
+func (s *Store) viewTx(ctx context.Context, fn func(context.Context, store.Tx) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect.Name == "postgres"})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(ctx, &txn{s: s, q: tx})
+}
+
+func (s *Store) submit(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
+	o := &op{ctx: ctx, ev: ev, fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.isDown {
+		s.mu.RUnlock()
+		return apierr.New(apierr.CodeServiceUnavailable, "the store is shutting down")
+	}
+	s.ops <- o
+	s.mu.RUnlock()
+	// Wait for the outcome even if ctx ends: the batch may already hold this change, and
+	// returning early would acknowledge nothing while the change may still commit.
+	return <-o.done
+}
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.isDown = true
+		close(s.ops)
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+func (s *Store) writer() {
+	defer s.wg.Done()
+	batch := make([]*op, 0, s.opts.MaxBatch)
+	for first := range s.ops {
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs one batch in one transaction and answers every caller.
+func (s *Store) commit(batch []*op) {
+	results := make([]error, len(batch))
+	err := s.runBatch(batch, results)
+	for i, o := range batch {
+		if err != nil {
+			o.done <- errUnavailable
+			continue
+		}
+		o.done <- results[i]
+	}
+}
+
+func (s *Store) runBatch(batch []*op, results []error) error {
+	ctx := context.Background()
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		s.opts.Logger.Error("store: begin write", "error", err.Error())
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if s.dialect.LockChain != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.LockChain); err != nil {
+			s.opts.Logger.Error("store: lock audit chain", "error", err.Error())
+			return err
+		}
+	}
+	seq, prev, err := chainTail(ctx, tx, s)
+	if err != nil {
+		s.opts.Logger.Error("store: read audit tail", "error", err.Error())
+		return err
+	}
+	t := &txn{s: s, q: tx}
+	for i, o := range batch {
+		if o.fn != nil {
+			results[i] = s.runOne(o, tx, t)
+		}
+		if o.ev == nil {
+			continue
+		}
+		if o.fn != nil {
+			stampOutcome(o.ev, results[i])
+		}
+		if o.ev.Time.IsZero() {
+			o.ev.Time = s.opts.Now()
+		}
+		seq++
+		rec, err := audit.Seal(o.ev, seq, prev)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO audit_events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)`),
+			rec.Seq, string(rec.Body), rec.PrevHash, rec.Hash); err != nil {
+			s.opts.Logger.Error("store: append audit event", "error", err.Error())
+			return err
+		}
+		prev = rec.Hash
+	}
+	if err := tx.Commit(); err != nil {
+		s.opts.Logger.Error("store: commit", "error", err.Error())
+		return err
+	}
+	return nil
+}
+
+// runOne runs one caller's function under a savepoint.
+func (s *Store) runOne(o *op, tx *sql.Tx, t *txn) (ferr error) {
+	ctx := context.Background()
+	if err := o.ctx.Err(); err != nil {
+		return apierr.New(apierr.CodeServiceUnavailable, "request cancelled before it was applied")
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			ferr = fmt.Errorf("store: panic in transaction function: %v", r)
+		}
+		if ferr != nil {
+			_, _ = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op")
+		}
+		_, _ = tx.ExecContext(ctx, "RELEASE SAVEPOINT op")
+	}()
+	return o.fn(o.ctx, t)
+}
+
+func chainTail(ctx context.Context, tx *sql.Tx, s *Store) (int64, string, error) {
+	var (
+		seq  int64
+		hash string
+	)
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, audit.GenesisHash, nil
+	}
+	return seq, hash, err
+}
+
+// stampOutcome sets ev's outcome from the error fn returned.
+func stampOutcome(ev *audit.Event, err error) {
+	if err == nil {
+		ev.Outcome = audit.OutcomeSuccess
+		ev.ErrorCode = ""
+		return
+	}
+	ev.Outcome = audit.OutcomeFailure
+	if e := apierr.As(err); e != nil {
+		ev.ErrorCode = string(e.Code)
+	} else {
+		ev.ErrorCode = string(apierr.CodeInternalService)
+	}
+}
+
+// ScanAudit implements audit.Reader.
+func (s *Store) ScanAudit(ctx context.Context, after int64, fn func(audit.Record) error) error {
+	const page = 1000
+	for {
+		rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT seq, body, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`), after, page)
+		if err != nil {
+			return fmt.Errorf("scan audit: %w", err)
+		}
+		var recs []audit.Record
+		for rows.Next() {
+			var (
+				r    audit.Record
+				body string
+			)
+			if err := rows.Scan(&r.Seq, &body, &r.PrevHash, &r.Hash); err != nil {
+				rows.Close()
+				return fmt.Errorf("scan audit: %w", err)
+			}
+			r.Body = []byte(body)
+			recs = append(recs, r)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("scan audit: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("scan audit: %w", err)
+		}
+		for _, r := range recs {
+			if err := fn(r); err != nil {
+				return err
+			}
+			after = r.Seq
+		}
+		if len(recs) < page {
+			return nil
+		}
+	}
+}
+
+// RebindDollar turns '?' placeholders into $1, $2, ... (PostgreSQL). Question marks inside
+// single-quoted literals are left alone.
+func RebindDollar(query string) string {
+	var b strings.Builder
+	n, inQuote := 0, false
+	for _, r := range query {
+		switch {
+		case r == '\'':
+			inQuote = !inQuote
+		case r == '?' && !inQuote:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ExecRaw runs one statement with '?' placeholders outside the audit gate. It exists for
+// migrations run by operators and for tests that tamper with stored data; API code never
+// calls it.
+func (s *Store) ExecRaw(ctx context.Context, query string, args ...any) error {
+	_, err := s.write.ExecContext(ctx, s.rebind(query), args...)
+	return err
+}

@@ -1,0 +1,48 @@
+// Package store defines the persistence contract of Ringfence: one Store with transactions
+// that expose each domain's store interface, and the audit gate. Two engines implement it:
+// store/sqlite (embedded, the default) and store/postgres (cluster); store/storetest is the
+// contract suite both must pass.
+//
+// Acknowledged means durable: Update and View return only after the change and its audit event
+// are committed (SQLite: WAL with synchronous=FULL; PostgreSQL: default fsync). Concurrent
+// callers are committed together (group commit), so durability costs one fsync per batch.
+package store
+
+import (
+	"context"
+
+	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/instance"
+)
+
+// Tx is a transaction. Inside Update it may read and write; inside View it is read-only and a
+// write fails.
+type Tx interface {
+	instance.Store
+	identity.KeyStore
+	// Setting returns a deployment-wide setting, or ok=false when unset.
+	Setting(ctx context.Context, name string) (value string, ok bool, err error)
+	// SetSettingOnce stores a deployment-wide setting unless it is already set, and returns the
+	// value in force afterwards (the existing one when it was set).
+	SetSettingOnce(ctx context.Context, name, value string) (string, error)
+}
+
+// Store is a database with the audit gate.
+type Store interface {
+	// Update runs fn in a write transaction and appends ev to the audit chain in the same
+	// transaction, then commits. When fn returns an error its changes are rolled back, ev is
+	// recorded with outcome failure and the error's code, and Update returns fn's error. When
+	// the event cannot be made durable nothing is committed and Update returns an *apierr.Error
+	// with code ServiceUnavailableException. ev may be nil for internal writes no request
+	// caused. fn may run more than once and must not have effects outside tx.
+	Update(ctx context.Context, ev *audit.Event, fn func(ctx context.Context, tx Tx) error) error
+	// View runs fn in a read-only transaction, then appends ev durably. If ev cannot be made
+	// durable, View returns ServiceUnavailableException and the caller must not use what fn
+	// read. ev may be nil.
+	View(ctx context.Context, ev *audit.Event, fn func(ctx context.Context, tx Tx) error) error
+	// ScanAudit walks the audit chain (see audit.Reader).
+	ScanAudit(ctx context.Context, after int64, fn func(audit.Record) error) error
+	// Close stops accepting work, finishes what was accepted and closes the database.
+	Close() error
+}
