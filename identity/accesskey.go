@@ -7,7 +7,10 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"fmt"
 	"time"
+
+	"github.com/ringfence/ringfence/keyring"
 
 	"github.com/ringfence/ringfence/secret"
 )
@@ -79,4 +82,34 @@ func NewSecretAccessKey() secret.Value[string] {
 	b := make([]byte, 30)
 	_, _ = rand.Read(b)
 	return secret.New(base64.StdEncoding.EncodeToString(b))
+}
+
+// Sealer seals secrets at rest; *keyring.Envelope implements it.
+type Sealer interface {
+	SealString(ctx context.Context, plaintext secret.Value[string], aad keyring.AAD) ([]byte, error)
+}
+
+// AccessKeyAAD is where an access key's sealed secret is bound: table access_keys, the key ID
+// as row, column secret_ciphertext, and the key's instance ("deployment" for operator keys).
+// A sealed secret copied to another key's row does not open.
+func AccessKeyAAD(k AccessKey) keyring.AAD {
+	inst := k.InstanceID
+	if inst == "" {
+		inst = "deployment"
+	}
+	return keyring.AAD{InstanceID: inst, Table: "access_keys", RowID: k.ID, Column: "secret_ciphertext"}
+}
+
+// IssueAccessKey completes k (Kind, InstanceID, UserID, Description and CreatedTime set by the
+// caller) with a fresh ID, Active status and a new secret sealed by s. The returned secret is
+// the only clear copy: show it once, never store or log it.
+func IssueAccessKey(ctx context.Context, s Sealer, k AccessKey) (AccessKey, secret.Value[string], error) {
+	k.ID, k.Status = NewAccessKeyID(), KeyActive
+	sec := NewSecretAccessKey()
+	ct, err := s.SealString(ctx, sec, AccessKeyAAD(k))
+	if err != nil {
+		return AccessKey{}, secret.Value[string]{}, fmt.Errorf("issue access key: seal secret: %w", err)
+	}
+	k.SecretCiphertext = ct
+	return k, sec, nil
 }

@@ -1,0 +1,231 @@
+// Package api serves Ringfence's Connect-compatible REST API: restJson1 at Amazon Connect's own
+// paths, so the AWS CLI and SDKs work with --endpoint-url. Every request is SigV4-verified
+// (package sigv4), throttled per principal, authorised, and leaves exactly one audit event that
+// is durable before the answer is sent (fail closed). Errors use Connect's shape: the
+// x-amzn-ErrorType header and a JSON body {"Message": ...}; every answer carries
+// x-amzn-RequestId.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ringfence/ringfence/api/sigv4"
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/store"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Region is the AWS region name clients sign for and ARNs carry (e.g. "us-east-1").
+	Region string
+	// AccountID is the 12-digit account ID in ARNs.
+	AccountID string
+	// Endpoint is the public base URL (https://host:port), used in instance access URLs.
+	Endpoint string
+	// MaxBodyBytes limits request bodies (default 1 MiB); larger bodies get 413
+	// RequestEntityTooLargeException.
+	MaxBodyBytes int64
+	// RatePerSecond and Burst configure the token bucket of each principal (defaults 1000/s,
+	// burst 2000). Over the limit a request gets 429 ThrottlingException.
+	RatePerSecond float64
+	Burst         int
+	// Store is the database with the audit gate. Required.
+	Store store.Store
+	// Secrets seals and opens access-key secrets. Required.
+	Secrets *keyring.Envelope
+	// Logger gets one line per request (identifiers only). Default: discard.
+	Logger *slog.Logger
+	// Registerer receives the API metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Server is the Connect-compatible API handler.
+type Server struct {
+	cfg      Config
+	store    store.Store
+	secrets  *keyring.Envelope
+	verifier *sigv4.Verifier
+	throttle *throttle
+	log      *slog.Logger
+	mux      *http.ServeMux
+	metrics  *metrics
+}
+
+// New builds a Server; it fails when a required field is missing.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Secrets == nil {
+		return nil, fmt.Errorf("api: store and secrets are required")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.RatePerSecond <= 0 {
+		cfg.RatePerSecond = 1000
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 2000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, secrets: cfg.Secrets, log: cfg.Logger,
+		throttle: newThrottle(cfg.RatePerSecond, cfg.Burst, cfg.Now), metrics: newMetrics(cfg.Registerer)}
+	v, err := sigv4.New(sigv4.Config{
+		Credentials:  sigv4.CredentialSourceFunc(s.lookupAccessKey),
+		Regions:      []string{cfg.Region},
+		Service:      "connect",
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Now:          cfg.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	s.verifier = v
+	s.mux = http.NewServeMux()
+	for _, op := range operations() {
+		s.mux.Handle(op.pattern, s.wrap(op))
+	}
+	s.mux.Handle("/", s.wrap(operation{name: "UnknownOperation", handle: unknownOperation}))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// operation is one Connect API operation.
+type operation struct {
+	// name is the Connect operation name, e.g. "CreateInstance".
+	name string
+	// pattern is the ServeMux pattern: method and Connect's path.
+	pattern string
+	// operatorOnly marks deployment-wide operations only operator keys may call.
+	operatorOnly bool
+	// handle does the work. It returns the response body (marshalled as JSON) or an error.
+	handle func(s *Server, c *call) (any, error)
+}
+
+// call is the state of one request as it passes through the API.
+type call struct {
+	r         *http.Request
+	ctx       context.Context
+	ev        *audit.Event
+	principal Principal
+	// audited is set once the event was handed to the store, which then records it.
+	audited bool
+}
+
+// update runs fn in a write transaction together with the call's audit event.
+func (c *call) update(s *Server, fn func(ctx context.Context, tx store.Tx) error) error {
+	c.audited = true
+	return s.store.Update(c.ctx, c.ev, fn)
+}
+
+// view runs fn in a read transaction and records the call's audit event.
+func (c *call) view(s *Server, fn func(ctx context.Context, tx store.Tx) error) error {
+	c.audited = true
+	return s.store.View(c.ctx, c.ev, fn)
+}
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// wrap turns an operation into an http.Handler: request ID, body limit, SigV4, throttling,
+// authorisation, the handler, and the audit event for every outcome.
+func (s *Server) wrap(op operation) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.cfg.Now()
+		reqID := newRequestID()
+		w.Header().Set("X-Amzn-RequestId", reqID)
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		c := &call{r: r, ctx: r.Context(), ev: &audit.Event{
+			Code:      "api." + op.name,
+			Actor:     "anonymous",
+			SourceIP:  sourceIP(r),
+			UserAgent: truncate(r.UserAgent(), 256),
+			Operation: op.name,
+			RequestID: reqID,
+		}}
+		out, err := s.serve(op, c)
+		if !c.audited {
+			// The request ended before reaching the store: record it on its own.
+			c.audited = true
+			recErr := s.store.View(c.ctx, c.ev, func(context.Context, store.Tx) error { return err })
+			if err == nil && recErr != nil {
+				err = recErr
+			}
+			if apierr.HasCode(recErr, apierr.CodeServiceUnavailable) {
+				err = recErr
+			}
+		}
+		code := "OK"
+		if err != nil {
+			e := toAPIError(err)
+			if e.Code == apierr.CodeInternalService {
+				s.log.Error("api: internal error", "operation", op.name, "request_id", reqID, "error", err.Error())
+			}
+			code = string(e.Code)
+			writeError(w, e)
+		} else {
+			writeJSON(w, out)
+		}
+		s.metrics.observe(op.name, code, s.cfg.Now().Sub(start))
+		s.log.Info("api request", "operation", op.name, "request_id", reqID, "actor", c.ev.Actor,
+			"instance_id", c.ev.InstanceID, "outcome", code, "duration_ms", s.cfg.Now().Sub(start).Milliseconds())
+	})
+}
+
+func (s *Server) serve(op operation, c *call) (any, error) {
+	p, err := s.authenticate(c)
+	if err != nil {
+		return nil, err
+	}
+	c.principal = p
+	c.ev.Actor = p.Actor()
+	if !s.throttle.allow(p.AccessKeyID) {
+		return nil, apierr.New(apierr.CodeThrottling, "rate exceeded")
+	}
+	if op.operatorOnly && p.Kind != PrincipalOperator {
+		return nil, apierr.AccessDenied(fmt.Sprintf("%s requires an operator access key", op.name))
+	}
+	return op.handle(s, c)
+}
+
+func unknownOperation(_ *Server, c *call) (any, error) {
+	return nil, apierr.New(apierr.CodeUnknownOperation, "no operation is implemented at %s %s", c.r.Method, truncate(c.r.URL.Path, 200))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/node"
+)
+
+func keysCmd(environ []string) *cobra.Command {
+	c := &cobra.Command{Use: "keys", Short: "Operator access keys and the at-rest keyring"}
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an operator access key and print its secret once",
+		Args:  cobra.NoArgs,
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
+			desc, _ := cmd.Flags().GetString("description")
+			k, sec, err := n.IssueOperatorKey(cmd.Context(), desc)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "access_key_id=%s\nsecret_access_key=%s\n", k.ID, sec.Reveal())
+			return nil
+		}),
+	}
+	create.Flags().String("description", "", "what the key is for")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List access keys (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
+			keys, err := n.ListAccessKeys(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ACCESS KEY ID\tKIND\tSTATUS\tINSTANCE\tCREATED\tDESCRIPTION")
+			for _, k := range keys {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Kind, k.Status, k.InstanceID, k.CreatedTime.Format("2006-01-02T15:04:05Z"), k.Description)
+			}
+			return tw.Flush()
+		}),
+	}
+	revoke := &cobra.Command{
+		Use:   "revoke ACCESS_KEY_ID",
+		Short: "Revoke an access key at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, args []string) error {
+			if err := n.SetAccessKeyStatus(cmd.Context(), args[0], identity.KeyInactive); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+			return nil
+		}),
+	}
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Add a key-encryption key version to the keyring; new secrets are sealed under it, old ones stay readable",
+		Args:  cobra.NoArgs,
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
+			v, err := n.Keyring.Rotate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "keyring version %d is now current\n", v)
+			return nil
+		}),
+	}
+	for _, sub := range []*cobra.Command{create, list, revoke, rotate} {
+		addNodeFlags(sub.Flags())
+		c.AddCommand(sub)
+	}
+	return c
+}
+
+func adminCmd(environ []string) *cobra.Command {
+	c := &cobra.Command{Use: "admin", Short: "Operator actions taken on the server's host"}
+	inst := &cobra.Command{Use: "instance", Short: "Instance deletion protection"}
+	unprotect := &cobra.Command{
+		Use:   "unprotect INSTANCE_ID",
+		Short: "Lift deletion protection so DeleteInstance can proceed (audited)",
+		Args:  cobra.ExactArgs(1),
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, args []string) error {
+			if err := n.SetInstanceProtection(cmd.Context(), args[0], false); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deletion protection lifted for instance %s\n", args[0])
+			return nil
+		}),
+	}
+	protect := &cobra.Command{
+		Use:   "protect INSTANCE_ID",
+		Short: "Turn deletion protection back on (audited)",
+		Args:  cobra.ExactArgs(1),
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, args []string) error {
+			if err := n.SetInstanceProtection(cmd.Context(), args[0], true); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deletion protection on for instance %s\n", args[0])
+			return nil
+		}),
+	}
+	for _, sub := range []*cobra.Command{unprotect, protect} {
+		addNodeFlags(sub.Flags())
+		inst.AddCommand(sub)
+	}
+	c.AddCommand(inst)
+	return c
+}
+
+// withNode opens the node for a command and closes it afterwards.
+func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		n, err := openNode(cmd, environ)
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		return fn(cmd, n, args)
+	}
+}
+
+// seedDemo adds the demo's sample data to the instance. Sample users, queues and flows join it
+// as those capabilities land.
+func seedDemo(_ context.Context, _ *node.Node, _ string) error { return nil }
+
+// extraCommands are the commands of other packages (flows, decryption) wired into the binary.
+func extraCommands() []*cobra.Command { return nil }

@@ -1,0 +1,129 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/ringfence/ringfence/api"
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/secret"
+	"github.com/ringfence/ringfence/store"
+)
+
+// BootstrapResult is what `ringfence bootstrap` prints: one JSON object.
+type BootstrapResult struct {
+	InstanceID      string               `json:"instance_id"`
+	InstanceARN     string               `json:"instance_arn"`
+	Region          string               `json:"region"`
+	Endpoint        string               `json:"endpoint"`
+	AccessKeyID     string               `json:"access_key_id"`
+	SecretAccessKey secret.Value[string] `json:"-"`
+	CACertPath      string               `json:"ca_cert_path"`
+}
+
+// Bootstrap makes sure the instance with the given alias exists (creating it, deletion-
+// protected, when it does not) and issues a new operator access key. It is idempotent for the
+// instance; each run issues a fresh key (earlier keys stay valid until revoked with
+// `ringfence keys revoke`), because a stored secret is never shown twice. It works whether or
+// not a server is running on the same data directory. Both steps are audited with actor "host".
+func (n *Node) Bootstrap(ctx context.Context, alias string) (BootstrapResult, error) {
+	if alias == "" {
+		alias = "demo"
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var inst instance.Instance
+	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		inst, err = tx.GetInstanceByAlias(ctx, alias)
+		return err
+	})
+	switch {
+	case apierr.HasCode(err, apierr.CodeResourceNotFound):
+		inst = instance.Instance{
+			ID: api.NewInstanceID(), Alias: alias, IdentityManagementType: instance.IdentityManagementConnectManaged,
+			InboundCallsEnabled: true, OutboundCallsEnabled: true, Status: instance.StatusActive,
+			CreatedTime: now, DeletionProtected: true, Tags: map[string]string{},
+		}
+		if err := inst.Validate(); err != nil {
+			return BootstrapResult{}, err
+		}
+		ev := hostEvent("host.bootstrap_instance", "CreateInstance", inst.ID, inst.ARN(n.Config.Region, n.AccountID))
+		err = n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.CreateInstance(ctx, inst) })
+		if apierr.HasCode(err, apierr.CodeDuplicateResource) { // created concurrently by another process
+			err = n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+				inst, err = tx.GetInstanceByAlias(ctx, alias)
+				return err
+			})
+		}
+		if err != nil {
+			return BootstrapResult{}, fmt.Errorf("bootstrap: create instance: %w", err)
+		}
+	case err != nil:
+		return BootstrapResult{}, fmt.Errorf("bootstrap: %w", err)
+	}
+	key, sec, err := n.IssueOperatorKey(ctx, "bootstrap")
+	if err != nil {
+		return BootstrapResult{}, err
+	}
+	res := BootstrapResult{
+		InstanceID: inst.ID, InstanceARN: inst.ARN(n.Config.Region, n.AccountID), Region: n.Config.Region,
+		Endpoint: n.Endpoint(), AccessKeyID: key.ID, SecretAccessKey: sec,
+	}
+	if n.Config.TLSCert == "" && !n.Config.InsecureHTTP {
+		_, _, ca, err := ensureSelfSigned(filepath.Join(n.Config.DataDir, "tls"), time.Now())
+		if err != nil {
+			return BootstrapResult{}, err
+		}
+		res.CACertPath, _ = filepath.Abs(ca)
+	}
+	return res, nil
+}
+
+// IssueOperatorKey creates an operator access key (audited with actor "host") and returns it
+// with its secret, the only clear copy.
+func (n *Node) IssueOperatorKey(ctx context.Context, description string) (identity.AccessKey, secret.Value[string], error) {
+	k, sec, err := identity.IssueAccessKey(ctx, n.Secrets, identity.AccessKey{
+		Kind: identity.KeyOperator, Description: description, CreatedTime: time.Now().UTC().Truncate(time.Millisecond),
+	})
+	if err != nil {
+		return k, sec, err
+	}
+	ev := hostEvent("host.create_access_key", "CreateAccessKey", "", k.ID)
+	if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.CreateAccessKey(ctx, k) }); err != nil {
+		return k, sec, fmt.Errorf("issue operator key: %w", err)
+	}
+	return k, sec, nil
+}
+
+// SetAccessKeyStatus revokes (Inactive) or re-activates a key, audited with actor "host".
+func (n *Node) SetAccessKeyStatus(ctx context.Context, id string, status identity.KeyStatus) error {
+	ev := hostEvent("host.set_access_key_status", "SetAccessKeyStatus", "", id)
+	ev.Details = map[string]string{"status": string(status)}
+	return n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.SetAccessKeyStatus(ctx, id, status) })
+}
+
+// ListAccessKeys lists every access key (never a secret).
+func (n *Node) ListAccessKeys(ctx context.Context) ([]identity.AccessKey, error) {
+	var keys []identity.AccessKey
+	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		keys, err = tx.ListAccessKeys(ctx, "")
+		return err
+	})
+	return keys, err
+}
+
+// SetInstanceProtection turns an instance's deletion protection on or off. Lifting it is the
+// separate, audited step DeleteInstance requires.
+func (n *Node) SetInstanceProtection(ctx context.Context, id string, protected bool) error {
+	code, op := "host.instance_unprotect", "UnprotectInstance"
+	if protected {
+		code, op = "host.instance_protect", "ProtectInstance"
+	}
+	ev := hostEvent(code, op, id, instance.ARN(n.Config.Region, n.AccountID, id))
+	return n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.SetDeletionProtection(ctx, id, protected) })
+}

@@ -1,0 +1,141 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ringfence/ringfence/api"
+	"github.com/ringfence/ringfence/store"
+)
+
+// Handler returns the node's HTTP handler: /healthz (the process answers), /readyz (the store
+// answers) and the Connect-compatible API for every other path. reg receives metrics.
+func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
+	a, err := api.New(api.Config{
+		Region: n.Config.Region, AccountID: n.AccountID, Endpoint: n.Endpoint(),
+		MaxBodyBytes: n.Config.MaxBodyBytes, RatePerSecond: n.Config.APIRate, Burst: n.Config.APIBurst,
+		Store: n.Store, Secrets: n.Secrets, Logger: n.Config.Logger, Registerer: reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			_, _, err := tx.Setting(ctx, "account_id")
+			return err
+		})
+		w.Header().Set("Content-Type", "text/plain")
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("store unavailable\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.Handle("/", a)
+	return securityHeaders(mux), nil
+}
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Strict-Transport-Security", "max-age=31536000")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Serve runs the HTTP servers until ctx ends, then shuts down gracefully: it stops accepting
+// connections, lets requests in flight finish (up to 15 s) and closes the store. ready, when
+// not nil, is called with the bound API address once the listener is open.
+func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h, err := n.Handler(reg)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	if !n.Config.InsecureHTTP {
+		cert, key := n.Config.TLSCert, n.Config.TLSKey
+		if cert == "" {
+			cert, key, _, err = ensureSelfSigned(filepath.Join(n.Config.DataDir, "tls"), time.Now())
+			if err != nil {
+				return err
+			}
+		}
+		srv.TLSConfig, err = tlsConfig(cert, key)
+		if err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", n.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", n.Config.HTTPAddr, err)
+	}
+	var msrv *http.Server
+	if n.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", n.Config.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen %s: %w", n.Config.MetricsAddr, err)
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		msrv = &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	n.Config.Logger.Info("serving", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "metrics_addr", n.Config.MetricsAddr)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	n.Config.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if msrv != nil {
+		_ = msrv.Shutdown(sctx)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
