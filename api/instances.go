@@ -200,4 +200,3 @@ func (s *Server) deleteInstance(c *call) (any, error) {
 	}
 	return struct{}{}, nil
 }
-
