@@ -273,7 +273,9 @@ func TestAWSCLI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("describe-instance: %v: %s", err, out)
 	}
-	var desc struct{ Instance struct{ Id, InstanceAlias string } }
+	var desc struct {
+		Instance struct{ Id, InstanceAlias string }
+	}
 	if err := json.Unmarshal(out, &desc); err != nil || desc.Instance.InstanceAlias != "cli-made" {
 		t.Errorf("describe-instance = %s (%v)", out, err)
 	}
@@ -295,4 +297,3 @@ func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
-
