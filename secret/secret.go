@@ -16,19 +16,27 @@ import (
 const Redacted = "[REDACTED]"
 
 // Value wraps a sensitive value of type T. The zero Value holds T's zero value.
-// A Value is immutable and safe to copy; copying it copies the wrapped value (for
-// slices and maps, the reference), so callers that need to wipe memory must do so on
-// what Reveal returns.
+// A Value is immutable and safe to copy; copies share the wrapped value.
+//
+// The value sits behind a pointer: fmt cannot call Format on a Value held in an
+// unexported struct field and falls back to reflection there, and for a nested pointer
+// reflection prints only an address, never the content.
 type Value[T any] struct {
-	v T
+	p *T
 }
 
 // New wraps v.
-func New[T any](v T) Value[T] { return Value[T]{v: v} }
+func New[T any](v T) Value[T] { return Value[T]{p: &v} }
 
-// Reveal returns the wrapped value. Call it only where the clear value is needed
-// (encryption, hashing, comparison), never to log or display it.
-func (s Value[T]) Reveal() T { return s.v }
+// Reveal returns the wrapped value (T's zero value for the zero Value). Call it only where
+// the clear value is needed (encryption, hashing, comparison), never to log or display it.
+func (s Value[T]) Reveal() T {
+	if s.p == nil {
+		var zero T
+		return zero
+	}
+	return *s.p
+}
 
 // String implements fmt.Stringer and returns Redacted.
 func (Value[T]) String() string { return Redacted }

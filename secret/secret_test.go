@@ -21,10 +21,18 @@ func TestValueNeverPrints(t *testing.T) {
 		Raw secret.Value[[]byte]
 	}
 	h := holder{PAN: v, Raw: secret.New([]byte(canary))}
+	// fmt cannot call methods on unexported fields and prints them by reflection.
+	type hidden struct {
+		pan secret.Value[string]
+		raw secret.Value[[]byte]
+		ptr *secret.Value[string]
+	}
+	hv := hidden{pan: v, raw: secret.New([]byte(canary)), ptr: &v}
 
 	var outs []string
 	for _, verb := range []string{"%s", "%v", "%+v", "%#v", "%q", "%x", "%X", "%d", "%T"} {
-		outs = append(outs, fmt.Sprintf(verb, v), fmt.Sprintf(verb, h), fmt.Sprintf(verb, &h))
+		outs = append(outs, fmt.Sprintf(verb, v), fmt.Sprintf(verb, h), fmt.Sprintf(verb, &h),
+			fmt.Sprintf(verb, hv), fmt.Sprintf(verb, &hv), fmt.Sprintf(verb, []any{hv}))
 	}
 	outs = append(outs, fmt.Sprint(v), fmt.Sprintln(h))
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ringfence/ringfence/flow/flowcli"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/node"
 )
@@ -129,4 +130,4 @@ func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args [
 func seedDemo(_ context.Context, _ *node.Node, _ string) error { return nil }
 
 // extraCommands are the commands of other packages (flows, decryption) wired into the binary.
-func extraCommands() []*cobra.Command { return nil }
+func extraCommands() []*cobra.Command { return []*cobra.Command{flowcli.NewCommand()} }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/flow/flowcli"
 	"github.com/ringfence/ringfence/node"
 )
 
@@ -32,6 +33,13 @@ func main() {
 	err := newRoot(os.Stdout, os.Stderr, os.Environ()).ExecuteContext(ctx)
 	stop()
 	if err != nil {
+		var fe *flowcli.ExitError
+		if errors.As(err, &fe) {
+			if fe.Err != nil {
+				fmt.Fprintln(os.Stderr, "ringfence:", fe.Err)
+			}
+			os.Exit(fe.Code)
+		}
 		var ee *exitError
 		if errors.As(err, &ee) {
 			if ee.err != nil && ee.err.Error() != "" {

@@ -1,0 +1,97 @@
+package flow
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/ringfence/ringfence/secret"
+)
+
+// LogEntry is one flow-log record, in the shape Connect writes to CloudWatch for each
+// executed block (set-logging-behavior / contact-flow-logs): ContactId, ContactFlowId,
+// ContactFlowName, ContactFlowModuleType (the action Type), Identifier, Timestamp
+// (RFC 3339, UTC, milliseconds), Parameters (resolved), Results and ExternalResults.
+//
+// Values read from $.External and $.StoredCustomerInput appear as keyed hashes
+// ("hmac-sha256:<64 hex>", Config.LogKey) or "[REDACTED]" without a key; stored customer
+// input itself never appears, not even hashed.
+type LogEntry struct {
+	ContactID             string            `json:"ContactId"`
+	ContactFlowID         string            `json:"ContactFlowId"`
+	ContactFlowName       string            `json:"ContactFlowName,omitempty"`
+	ContactFlowModuleType string            `json:"ContactFlowModuleType"`
+	Identifier            string            `json:"Identifier"`
+	Timestamp             string            `json:"Timestamp"`
+	Parameters            map[string]any    `json:"Parameters,omitempty"`
+	Results               string            `json:"Results,omitempty"`
+	ExternalResults       map[string]string `json:"ExternalResults,omitempty"`
+}
+
+const logTimeLayout = "2006-01-02T15:04:05.000Z"
+
+func (r *runner) logEntry(ref FlowRef, a *Action, st step) LogEntry {
+	e := LogEntry{
+		ContactID:             r.s.Contact.ContactID,
+		ContactFlowID:         ref.ID,
+		ContactFlowName:       ref.Name,
+		ContactFlowModuleType: a.Type,
+		Identifier:            a.Identifier,
+		Timestamp:             r.e.cfg.Clock().UTC().Format(logTimeLayout),
+	}
+	if len(a.Parameters) > 0 {
+		e.Parameters, _ = r.logValue(a.Parameters).(map[string]any)
+	}
+	switch {
+	case st.note != "":
+		e.Results = st.note
+	case st.hide:
+	case st.err != "":
+		e.Results = st.err
+	default:
+		e.Results = st.results
+	}
+	if len(st.external) > 0 {
+		e.ExternalResults = make(map[string]string, len(st.external))
+		for k, v := range st.external {
+			e.ExternalResults[k] = r.hash(v)
+		}
+	}
+	return e
+}
+
+// logValue resolves references in v, replacing sensitive results with keyed hashes.
+func (r *runner) logValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		s, sens := r.text(x)
+		if sens {
+			return r.hash(s)
+		}
+		return s
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = r.logValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = r.logValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// hash returns "hmac-sha256:<hex>" of v under Config.LogKey, or secret.Redacted.
+func (r *runner) hash(v string) string {
+	key := r.e.cfg.LogKey.Reveal()
+	if len(key) == 0 {
+		return secret.Redacted
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(v))
+	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
+}

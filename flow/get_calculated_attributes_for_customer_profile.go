@@ -1,0 +1,20 @@
+package flow
+
+// GetCalculatedAttributesForCustomerProfile: reads calculated profile attributes through the profiles adapter.
+// Source: interactions-getcalculatedattributesforcustomerprofile.
+//
+//	{"Identifier": "step", "Type": "GetCalculatedAttributesForCustomerProfile",
+//	 "Parameters": {"ProfileRequestData": {"ProfileId": "$.Customer.ProfileId"}, "ProfileResponseData": ["_average_hold_time"]},
+//	 "Transitions": {"NextAction": "next", "Errors": [{"ErrorType": "NoMatchingError", "NextAction": "next"}]}}
+//
+// Ringfence does not provide Customer Profiles itself: the action runs through the Adapter
+// registered for this Type (its Values fill $.Customer.*, its Result is matched against the
+// Conditions, its ErrorType selects an error branch). Without an adapter it takes
+// NoMatchingError and the flow log names the missing capability.
+func getCalculatedAttributesForCustomerProfile() actionSpec {
+	return actionSpec{
+		info:   ActionInfo{Type: "GetCalculatedAttributesForCustomerProfile", Category: "interaction", Status: StatusAdapter, Summary: "Reads calculated profile attributes through the profiles adapter."},
+		params: []paramRule{{name: "ProfileRequestData", kind: pObject, required: true}, {name: "ProfileResponseData", kind: pAny}},
+		run:    func(r *runner, a *Action) step { return r.runAdapter(a, "Customer", "Customer Profiles") },
+	}
+}
