@@ -20,11 +20,11 @@ const (
 	// MaxAuthorizationBytes is the longest Authorization header value accepted, in bytes.
 	MaxAuthorizationBytes = 8192
 	// MaxSignedHeaders is the largest number of names accepted in SignedHeaders.
-	MaxSignedHeaders = 64
-	maxAccessKeyIDLen    = 128
-	maxScopeTokenLen     = 64
-	maxHeaderNameLen     = 256
-	signatureHexLen      = 64
+	MaxSignedHeaders  = 64
+	maxAccessKeyIDLen = 128
+	maxScopeTokenLen  = 64
+	maxHeaderNameLen  = 256
+	signatureHexLen   = 64
 )
 
 // Authorization is a parsed SigV4 Authorization header:

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -221,6 +222,9 @@ func TestVerifyAcceptsSDKSignedRequests(t *testing.T) {
 	}
 }
 
+// sigLike matches a signature, a derived key or a SHA-256 in hex.
+var sigLike = regexp.MustCompile(`[0-9a-f]{64}`)
+
 var cmpIgnoreSignedHeaders = cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "SignedHeaders" }, cmp.Ignore())
 
 // TestVerifyCanonicalisesEquivalentQuery checks that a query sent in a different but
@@ -319,6 +323,31 @@ func TestVerifyRefusals(t *testing.T) {
 		{name: "x-amz-date malformed",
 			after:    func(r *http.Request) { r.Header.Set("X-Amz-Date", "2026-11-21T18:53:07Z") },
 			wantCode: sigv4.CodeIncompleteSignature, wantMsg: "X-Amz-Date must be in ISO 8601 basic format"},
+		{name: "host not signed",
+			after: func(r *http.Request) {
+				r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), ";host;", ";", 1))
+			},
+			wantCode: sigv4.CodeIncompleteSignature, wantMsg: "'Host' must be a 'SignedHeader' in the AWS Authorization."},
+		{name: "x-amz-date not signed",
+			after: func(r *http.Request) {
+				r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), ";x-amz-date,", ",", 1))
+			},
+			wantCode: sigv4.CodeIncompleteSignature, wantMsg: "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."},
+		{name: "x-amz-date removed",
+			after:    func(r *http.Request) { r.Header.Del("X-Amz-Date") },
+			wantCode: sigv4.CodeIncompleteSignature, wantMsg: "Authorization header requires existence of a 'X-Amz-Date' header."},
+		{name: "content sha256 added unsigned after signing",
+			after:    func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", hexSHA256(body)) },
+			wantCode: sigv4.CodeIncompleteSignature, wantMsg: "Header 'x-amz-content-sha256' is present in the request but not listed in SignedHeaders."},
+		{name: "content sha256 not hex",
+			before:   func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "abc") },
+			wantCode: sigv4.CodeInvalidSignature, wantMsg: "X-Amz-Content-Sha256 must be 64 lower-case hexadecimal digits."},
+		{name: "malformed query",
+			after:    func(r *http.Request) { r.URL.RawQuery = "maxResults=%zz" },
+			wantCode: sigv4.CodeInvalidSignature, wantMsg: "The query string is malformed"},
+		{name: "header and query authentication together",
+			after:    func(r *http.Request) { r.URL.RawQuery += "&X-Amz-Signature=abc" },
+			wantCode: sigv4.CodeIncompleteSignature, wantMsg: "Only one authentication mechanism is allowed"},
 		{name: "presigned url", presign: true,
 			wantCode: sigv4.CodeAccessDenied, wantMsg: "Query-string (pre-signed URL) authentication is not accepted"},
 		{name: "body over limit", mod: func(c *sigv4.Config) { c.MaxBodyBytes = 16 },
@@ -387,6 +416,9 @@ func TestVerifyRefusals(t *testing.T) {
 			}
 			if strings.Contains(msg, testSecret) || strings.Contains(fmt.Sprint(got.err), testSecret) {
 				t.Errorf("error leaks the secret: %v", got.err)
+			}
+			if sigLike.MatchString(fmt.Sprint(got.err)) {
+				t.Errorf("error echoes a signature or hash: %v", got.err)
 			}
 		})
 	}

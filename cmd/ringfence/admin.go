@@ -130,4 +130,4 @@ func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args [
 func seedDemo(_ context.Context, _ *node.Node, _ string) error { return nil }
 
 // extraCommands are the commands of other packages (flows, decryption) wired into the binary.
-func extraCommands() []*cobra.Command { return []*cobra.Command{flowcli.NewCommand()} }
+func extraCommands() []*cobra.Command { return []*cobra.Command{flowcli.NewCommand(), decryptCmd()} }
