@@ -23,7 +23,9 @@ type Problem struct {
 }
 
 // Error implements error.
-func (p *Problem) Error() string { return fmt.Sprintf("audit chain broken at event %d: %s", p.Seq, p.Reason) }
+func (p *Problem) Error() string {
+	return fmt.Sprintf("audit chain broken at event %d: %s", p.Seq, p.Reason)
+}
 
 // Verify walks the whole chain from the first event. It returns the number of events when the
 // chain is intact, or a *Problem naming the first bad event. Other errors are read failures.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/pressly/goose/v3"
@@ -40,6 +41,13 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
+	// Create the file owner-only before SQLite opens it; SQLite gives its -wal and -shm files
+	// the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	f.Close()
 	write, err := sql.Open("sqlite", dsn(false))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

@@ -51,7 +51,7 @@ func newInstance(alias string) instance.Instance {
 	return instance.Instance{
 		ID: id, Alias: alias, IdentityManagementType: instance.IdentityManagementConnectManaged,
 		InboundCallsEnabled: true, Status: instance.StatusActive,
-		CreatedTime: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Millisecond),
+		CreatedTime:       time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Millisecond),
 		DeletionProtected: true, Tags: map[string]string{"team": "ops"},
 	}
 }

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func flags(t *testing.T, args ...string) *pflag.FlagSet {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	addNodeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "ringfence.yaml")
+	if err := os.WriteFile(cfgFile, []byte("region: eu-west-2\nhttp-addr: 127.0.0.1:9000\napi-burst: 7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dbFile := filepath.Join(dir, "db-url")
+	if err := os.WriteFile(dbFile, []byte("postgres://app:s3cret@db/ringfence\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"RINGFENCE_CONFIG=" + cfgFile,
+		"RINGFENCE_HTTP_ADDR=127.0.0.1:9100",    // env beats the file
+		"RINGFENCE_DATABASE_URL_FILE=" + dbFile, // secret from a file
+		"RINGFENCE_DATA_DIR=/from/env",
+	}
+	cfg, err := loadConfig(flags(t, "--data-dir", "/from/flag"), env) // the flag beats env
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Region != "eu-west-2" || cfg.HTTPAddr != "127.0.0.1:9100" || cfg.DataDir != "/from/flag" ||
+		cfg.DatabaseURL != "postgres://app:s3cret@db/ringfence" || cfg.APIBurst != 7 || cfg.MetricsAddr != "127.0.0.1:9464" {
+		t.Errorf("config = region %q addr %q dir %q db %q burst %d metrics %q", cfg.Region, cfg.HTTPAddr, cfg.DataDir, cfg.DatabaseURL, cfg.APIBurst, cfg.MetricsAddr)
+	}
+	_, err = loadConfig(flags(t), []string{"RINGFENCE_DATABASE_URL_FILE=" + filepath.Join(dir, "missing")})
+	if err == nil || !strings.Contains(err.Error(), "RINGFENCE_DATABASE_URL_FILE") {
+		t.Errorf("missing secret file: err = %v, want it named", err)
+	}
+}
+
+func run(t *testing.T, env []string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut, env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestInsecureHTTPOnlyOnLoopback(t *testing.T) {
+	dir := t.TempDir()
+	for _, addr := range []string{"0.0.0.0:8080", "10.1.2.3:8080", "example.com:80"} {
+		_, err := run(t, nil, "serve", "--data-dir", dir, "--insecure-http", "--http-addr", addr)
+		if err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("serve --insecure-http on %s: err = %v, want a loopback refusal", addr, err)
+		}
+	}
+}
+
+func TestBootstrapTwice(t *testing.T) {
+	dir := t.TempDir()
+	var outs [2]bootstrapOutput
+	for i := range outs {
+		out, err := run(t, nil, "bootstrap", "--data-dir", dir)
+		if err != nil {
+			t.Fatalf("bootstrap #%d: %v", i+1, err)
+		}
+		if err := json.Unmarshal([]byte(out), &outs[i]); err != nil {
+			t.Fatalf("bootstrap #%d output %q: %v", i+1, out, err)
+		}
+	}
+	if outs[0].InstanceID == "" || outs[0].InstanceID != outs[1].InstanceID || outs[0].InstanceARN != outs[1].InstanceARN {
+		t.Errorf("instances differ: %s vs %s", outs[0].InstanceID, outs[1].InstanceID)
+	}
+	if len(outs[1].SecretAccessKey) != 40 || outs[1].AccessKeyID == outs[0].AccessKeyID {
+		t.Errorf("second key %s / secret length %d", outs[1].AccessKeyID, len(outs[1].SecretAccessKey))
+	}
+	for _, f := range []string{"tls/key.pem", "keys/keyring.json"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v (%v), want 0600", f, st.Mode().Perm(), err)
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, "ringfence.db")); err != nil || st.Mode().Perm()&0o077 != 0 {
+		t.Errorf("ringfence.db readable by others: %v (%v)", st.Mode().Perm(), err)
+	}
+	// The secret never reaches the database in clear.
+	db, err := os.ReadFile(filepath.Join(dir, "ringfence.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outs {
+		if bytes.Contains(db, []byte(o.SecretAccessKey)) {
+			t.Error("a secret access key is stored in clear")
+		}
+	}
+}
+
+func TestAuditVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := run(t, nil, "bootstrap", "--data-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, nil, "audit", "verify", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "intact: 2 events") {
+		t.Fatalf("verify = %q, %v; want intact with 2 events", out, err)
+	}
+	st, err := openStoreForTamper(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ExecRaw(context.Background(), `UPDATE audit_events SET body = REPLACE(body, '"host"', '"h0st"') WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, err = run(t, nil, "audit", "verify", "--data-dir", dir)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, "BROKEN at event 2") {
+		t.Errorf("verify after tampering = %q, %v; want exit 1 naming event 2", out, err)
+	}
+}
