@@ -15,12 +15,12 @@ import (
 // operations lists every implemented Connect operation with its path
 // (Amazon Connect API reference, 2017-08-08; paths as the SDKs' restJson1 bindings send them).
 func operations() []operation {
-	return []operation{
+	return append([]operation{
 		{name: "CreateInstance", pattern: "PUT /instance", operatorOnly: true, handle: (*Server).createInstance},
 		{name: "ListInstances", pattern: "GET /instance", operatorOnly: true, handle: (*Server).listInstances},
 		{name: "DescribeInstance", pattern: "GET /instance/{InstanceId}", handle: (*Server).describeInstance},
 		{name: "DeleteInstance", pattern: "DELETE /instance/{InstanceId}", operatorOnly: true, handle: (*Server).deleteInstance},
-	}
+	}, flowOperations()...)
 }
 
 // instanceJSON is Connect's Instance data type (API_Instance) and, without Tags, its

@@ -12,7 +12,7 @@ func sampleFlows(t testing.TB) FlowSet {
 		"greeting": "greeting_menu_queue.json", "card": "secure_card_capture.json", "chat": "chat.json",
 		"verify-customer": "verify_customer_module.json",
 	} {
-		f := mustLoad(t, filepath.Join("testdata", "flows", file))
+		f := mustLoad(t, filepath.Join("samples", file))
 		fs[id] = FlowRef{ID: id, Name: file, Module: f.IsModule(), Flow: f}
 	}
 	return fs

@@ -244,20 +244,7 @@ func TestAWSCLI(t *testing.T) {
 	bin := awsCLI(t)
 	tn := startNode(t)
 	run := func(secret string, args ...string) ([]byte, error) {
-		cmd := exec.Command(bin, append(append([]string{"connect"}, args...), "--endpoint-url", tn.endpoint, "--output", "json")...)
-		cmd.Env = []string{
-			"AWS_ACCESS_KEY_ID=" + tn.boot.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + secret,
-			"AWS_DEFAULT_REGION=us-east-1", "AWS_CA_BUNDLE=" + tn.caPath, "HOME=" + t.TempDir(),
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1",
-			"PATH=" + os.Getenv("PATH"),
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return stderr.Bytes(), err
-		}
-		return out, nil
+		return awsRunAs(t, bin, tn, secret, args...)
 	}
 	secret := tn.boot.SecretAccessKey.Reveal()
 	out, err := run(secret, "create-instance", "--identity-management-type", "CONNECT_MANAGED", "--instance-alias", "cli-made",
@@ -296,4 +283,28 @@ func TestAWSCLI(t *testing.T) {
 func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// awsRun runs `aws connect ARGS` against the node with the bootstrap key.
+func awsRun(t *testing.T, bin string, tn *testNode, args ...string) ([]byte, error) {
+	return awsRunAs(t, bin, tn, tn.boot.SecretAccessKey.Reveal(), args...)
+}
+
+// awsRunAs runs `aws connect ARGS` with the given secret, returning stdout, or stderr on failure.
+func awsRunAs(t *testing.T, bin string, tn *testNode, secret string, args ...string) ([]byte, error) {
+	t.Helper()
+	cmd := exec.Command(bin, append(append([]string{"connect"}, args...), "--endpoint-url", tn.endpoint, "--output", "json")...)
+	cmd.Env = []string{
+		"AWS_ACCESS_KEY_ID=" + tn.boot.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + secret,
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_CA_BUNDLE=" + tn.caPath, "HOME=" + t.TempDir(),
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1",
+		"PATH=" + os.Getenv("PATH"),
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return stderr.Bytes(), err
+	}
+	return out, nil
 }

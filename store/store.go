@@ -12,6 +12,7 @@ import (
 	"context"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 )
@@ -21,6 +22,7 @@ import (
 type Tx interface {
 	instance.Store
 	identity.KeyStore
+	flow.RecordStore
 	// Setting returns a deployment-wide setting, or ok=false when unset.
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 	// SetSettingOnce stores a deployment-wide setting unless it is already set, and returns the

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"text/tabwriter"
 
@@ -124,10 +123,6 @@ func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args [
 		return fn(cmd, n, args)
 	}
 }
-
-// seedDemo adds the demo's sample data to the instance. Sample users, queues and flows join it
-// as those capabilities land.
-func seedDemo(_ context.Context, _ *node.Node, _ string) error { return nil }
 
 // extraCommands are the commands of other packages (flows, decryption) wired into the binary.
 func extraCommands() []*cobra.Command { return []*cobra.Command{flowcli.NewCommand(), decryptCmd()} }

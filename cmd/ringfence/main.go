@@ -160,7 +160,7 @@ func demoCmd(environ []string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := seedDemo(cmd.Context(), n, out.InstanceID); err != nil {
+			if err := n.SeedDemo(cmd.Context(), out.InstanceID); err != nil {
 				return err
 			}
 			return n.Serve(cmd.Context(), func(addr string) {

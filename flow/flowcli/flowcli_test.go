@@ -34,7 +34,7 @@ func exitCode(err error) int {
 	return -1
 }
 
-func sample(name string) string { return filepath.Join("..", "testdata", "flows", name) }
+func sample(name string) string { return filepath.Join("..", "samples", name) }
 
 func TestValidate(t *testing.T) {
 	dir := t.TempDir()

@@ -39,6 +39,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("AuditGate", func(t *testing.T) { t.Parallel(); testAuditGate(t, h) })
 	t.Run("AuditConcurrent", func(t *testing.T) { t.Parallel(); testAuditConcurrent(t, h) })
 	t.Run("AuditTamper", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h) })
+	t.Run("FlowRecords", func(t *testing.T) { t.Parallel(); testFlowRecords(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
 }
 

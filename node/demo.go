@@ -1,0 +1,93 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/ringfence/ringfence/flow"
+	"github.com/ringfence/ringfence/flow/samples"
+	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/store"
+)
+
+// SeedDemo loads Ringfence's sample flows and modules (package flow/samples) into the
+// instance, published, unless a flow or module of the same name is already there. Each is
+// validated as publishing would validate it and audited with actor "host".
+func (n *Node) SeedDemo(ctx context.Context, instanceID string) error {
+	instARN := instance.ARN(n.Config.Region, n.AccountID, instanceID)
+	ids := map[string]string{}
+	for _, smp := range samples.All() {
+		kind, seg := flow.KindFlow, "contact-flow"
+		if smp.Module {
+			kind, seg = flow.KindModule, "flow-module"
+		}
+		existing, err := n.findFlowByName(ctx, instanceID, kind, smp.Name)
+		if err != nil {
+			return err
+		}
+		if existing != "" {
+			ids[seg+"/"+smp.Ref] = existing
+			continue
+		}
+		raw, err := samples.Content(smp.File)
+		if err != nil {
+			return err
+		}
+		content := samples.Instantiate(raw, instARN, ids)
+		f, _, err := flow.Load([]byte(content), flow.DefaultLimits())
+		if err != nil {
+			return fmt.Errorf("demo flow %s: %w", smp.File, err)
+		}
+		settings := ""
+		if smp.Module {
+			settings = string(f.Settings)
+		}
+		rec := flow.Record{
+			InstanceID: instanceID, ID: newUUID(), Kind: kind, Name: smp.Name, Type: smp.Type,
+			Description: "Ringfence sample", State: "ACTIVE", Status: "PUBLISHED", Content: content, SavedContent: content,
+			Settings: settings, Version: 1, Tags: map[string]string{"sample": "true"},
+			LastModified: time.Now().UTC().Truncate(time.Millisecond),
+		}
+		ev := hostEvent("host.seed_demo", "CreateContactFlow", instanceID, instARN+"/"+seg+"/"+rec.ID)
+		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.CreateFlowRecord(ctx, rec) }); err != nil {
+			return fmt.Errorf("demo flow %s: %w", smp.File, err)
+		}
+		ids[seg+"/"+smp.Ref] = rec.ID
+	}
+	return nil
+}
+
+func (n *Node) findFlowByName(ctx context.Context, instanceID string, kind flow.RecordKind, name string) (string, error) {
+	var id string
+	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		after := ""
+		for {
+			page, err := tx.ListFlowRecords(ctx, instanceID, kind, nil, after, 200)
+			if err != nil {
+				return err
+			}
+			for _, r := range page {
+				if r.Name == name {
+					id = r.ID
+					return nil
+				}
+			}
+			if len(page) < 200 {
+				return nil
+			}
+			after = page[len(page)-1].ID
+		}
+	})
+	return id, err
+}
+
+// newUUID returns a random lower-case UUID (version 4).
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

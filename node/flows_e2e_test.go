@@ -1,0 +1,182 @@
+package node_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+
+	"github.com/ringfence/ringfence/flow/samples"
+)
+
+func sampleContent(t *testing.T, file string) string {
+	t.Helper()
+	s, err := samples.Content(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSDKContactFlows(t *testing.T) {
+	tn := startNode(t)
+	ctx := context.Background()
+	c := tn.sdk(tn.boot.SecretAccessKey.Reveal())
+	inst := aws.String(tn.boot.InstanceID)
+	card := sampleContent(t, "secure_card_capture.json")
+
+	saved, err := c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{
+		InstanceId: inst, Name: aws.String("Card capture"), Type: types.ContactFlowTypeContactFlow,
+		Content: aws.String(card), Status: types.ContactFlowStatusSaved,
+	})
+	if err != nil {
+		t.Fatalf("CreateContactFlow SAVED: %v", err)
+	}
+	_, err = c.DescribeContactFlow(ctx, &connect.DescribeContactFlowInput{InstanceId: inst, ContactFlowId: saved.ContactFlowId})
+	wantAPIError(t, err, "ContactFlowNotPublishedException")
+	d, err := c.DescribeContactFlow(ctx, &connect.DescribeContactFlowInput{InstanceId: inst, ContactFlowId: aws.String(aws.ToString(saved.ContactFlowId) + ":$SAVED")})
+	if err != nil || d.ContactFlow.Status != types.ContactFlowStatusSaved || aws.ToString(d.ContactFlow.Content) != card {
+		t.Fatalf("DescribeContactFlow $SAVED = %+v, %v", d, err)
+	}
+	if _, err := c.UpdateContactFlowContent(ctx, &connect.UpdateContactFlowContentInput{InstanceId: inst, ContactFlowId: saved.ContactFlowId, Content: aws.String(card)}); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	d, err = c.DescribeContactFlow(ctx, &connect.DescribeContactFlowInput{InstanceId: inst, ContactFlowId: saved.ContactFlowId})
+	if err != nil || d.ContactFlow.Status != types.ContactFlowStatusPublished || aws.ToInt64(d.ContactFlow.Version) != 2 || aws.ToString(d.ContactFlow.Name) != "Card capture" {
+		t.Fatalf("DescribeContactFlow after publish = %+v, %v", d.ContactFlow, err)
+	}
+
+	// An invalid flow is refused with the problems list.
+	bad := strings.Replace(card, `"Type": "GetParticipantInput"`, `"Type": "GetCardNumber"`, 1)
+	_, err = c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Bad"),
+		Type: types.ContactFlowTypeContactFlow, Content: aws.String(bad)})
+	var icf *types.InvalidContactFlowException
+	if !errors.As(err, &icf) || len(icf.Problems) == 0 || !strings.Contains(aws.ToString(icf.Problems[0].Message), `unknown action Type "GetCardNumber"`) {
+		t.Fatalf("invalid flow: %v, want InvalidContactFlowException naming GetCardNumber", err)
+	}
+	// A reference to a module that does not exist is refused at publish.
+	chat := sampleContent(t, "chat.json")
+	_, err = c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Chat"),
+		Type: types.ContactFlowTypeContactFlow, Content: aws.String(samples.Instantiate(chat, tn.boot.InstanceARN, nil))})
+	if !errors.As(err, &icf) {
+		t.Fatalf("flow referencing a missing module: %v, want InvalidContactFlowException", err)
+	}
+
+	// Modules: create, reference from a flow, deletion refused while referenced.
+	mod, err := c.CreateContactFlowModule(ctx, &connect.CreateContactFlowModuleInput{InstanceId: inst, Name: aws.String("Verify"),
+		Content: aws.String(sampleContent(t, "verify_customer_module.json"))})
+	if err != nil {
+		t.Fatalf("CreateContactFlowModule: %v", err)
+	}
+	queue, err := c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Chat queue"),
+		Type: types.ContactFlowTypeCustomerQueue, Content: aws.String(sampleContent(t, "chat_queue.json"))})
+	if err != nil {
+		t.Fatalf("CreateContactFlow queue flow: %v", err)
+	}
+	content := samples.Instantiate(chat, tn.boot.InstanceARN, map[string]string{
+		"flow-module/verify-customer": aws.ToString(mod.Id), "contact-flow/chat-queue": aws.ToString(queue.ContactFlowId)})
+	chatFlow, err := c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Chat"),
+		Type: types.ContactFlowTypeContactFlow, Content: aws.String(content)})
+	if err != nil {
+		t.Fatalf("CreateContactFlow chat: %v", err)
+	}
+	_, err = c.DeleteContactFlowModule(ctx, &connect.DeleteContactFlowModuleInput{InstanceId: inst, ContactFlowModuleId: mod.Id})
+	wantAPIError(t, err, "ResourceInUseException")
+	_, err = c.DeleteContactFlow(ctx, &connect.DeleteContactFlowInput{InstanceId: inst, ContactFlowId: queue.ContactFlowId})
+	wantAPIError(t, err, "ResourceInUseException")
+	if _, err := c.DeleteContactFlow(ctx, &connect.DeleteContactFlowInput{InstanceId: inst, ContactFlowId: chatFlow.ContactFlowId}); err != nil {
+		t.Fatalf("DeleteContactFlow chat: %v", err)
+	}
+	if _, err := c.DeleteContactFlowModule(ctx, &connect.DeleteContactFlowModuleInput{InstanceId: inst, ContactFlowModuleId: mod.Id}); err != nil {
+		t.Fatalf("DeleteContactFlowModule after the reference is gone: %v", err)
+	}
+
+	list, err := c.ListContactFlows(ctx, &connect.ListContactFlowsInput{InstanceId: inst, ContactFlowTypes: []types.ContactFlowType{types.ContactFlowTypeCustomerQueue}})
+	if err != nil || len(list.ContactFlowSummaryList) != 1 || aws.ToString(list.ContactFlowSummaryList[0].Name) != "Chat queue" {
+		t.Errorf("ListContactFlows CUSTOMER_QUEUE = %+v, %v", list, err)
+	}
+	if _, err := c.UpdateContactFlowMetadata(ctx, &connect.UpdateContactFlowMetadataInput{InstanceId: inst, ContactFlowId: queue.ContactFlowId,
+		Name: aws.String("Queue"), ContactFlowState: types.ContactFlowStateArchived}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = c.DescribeContactFlow(ctx, &connect.DescribeContactFlowInput{InstanceId: inst, ContactFlowId: queue.ContactFlowId})
+	if err != nil || d.ContactFlow.State != types.ContactFlowStateArchived || aws.ToString(d.ContactFlow.Name) != "Queue" {
+		t.Errorf("after UpdateContactFlowMetadata: %+v, %v", d.ContactFlow, err)
+	}
+	// Another instance cannot see these flows.
+	other, err := c.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: types.DirectoryTypeConnectManaged,
+		InstanceAlias: aws.String("other"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeContactFlow(ctx, &connect.DescribeContactFlowInput{InstanceId: other.Id, ContactFlowId: queue.ContactFlowId})
+	wantAPIError(t, err, "ResourceNotFoundException")
+}
+
+func TestSeedDemoIdempotent(t *testing.T) {
+	tn := startNode(t)
+	ctx := context.Background()
+	for range 2 {
+		if err := tn.n.SeedDemo(ctx, tn.boot.InstanceID); err != nil {
+			t.Fatalf("SeedDemo: %v", err)
+		}
+	}
+	c := tn.sdk(tn.boot.SecretAccessKey.Reveal())
+	flows, err := c.ListContactFlows(ctx, &connect.ListContactFlowsInput{InstanceId: aws.String(tn.boot.InstanceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := c.ListContactFlowModules(ctx, &connect.ListContactFlowModulesInput{InstanceId: aws.String(tn.boot.InstanceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(flows.ContactFlowSummaryList)+len(mods.ContactFlowModulesSummaryList), len(samples.All()); got != want {
+		t.Errorf("seeded %d flows and modules, want %d", got, want)
+	}
+}
+
+func TestAWSCLIContactFlows(t *testing.T) {
+	bin := awsCLI(t)
+	tn := startNode(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "flow.json")
+	if err := os.WriteFile(file, []byte(sampleContent(t, "greeting_menu_queue.json")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) []byte {
+		t.Helper()
+		out, err := awsRun(t, bin, tn, args...)
+		if err != nil {
+			t.Fatalf("aws %v: %v: %s", args, err, out)
+		}
+		return out
+	}
+	inst := []string{"--instance-id", tn.boot.InstanceID}
+	out := cli(append([]string{"create-contact-flow", "--name", "Greeting", "--type", "CONTACT_FLOW", "--content", "file://" + file}, inst...)...)
+	var created struct{ ContactFlowId, ContactFlowArn string }
+	if err := json.Unmarshal(out, &created); err != nil || created.ContactFlowId == "" {
+		t.Fatalf("create-contact-flow output %s: %v", out, err)
+	}
+	// Save a draft, then publish it.
+	cli(append([]string{"update-contact-flow-content", "--contact-flow-id", created.ContactFlowId + ":$SAVED", "--content", "file://" + file}, inst...)...)
+	cli(append([]string{"update-contact-flow-content", "--contact-flow-id", created.ContactFlowId, "--content", "file://" + file}, inst...)...)
+	out = cli(append([]string{"describe-contact-flow", "--contact-flow-id", created.ContactFlowId}, inst...)...)
+	var desc struct {
+		ContactFlow struct{ Name, Type, Content, State string }
+	}
+	if err := json.Unmarshal(out, &desc); err != nil || desc.ContactFlow.Name != "Greeting" || desc.ContactFlow.State != "ACTIVE" ||
+		!strings.Contains(desc.ContactFlow.Content, "GetParticipantInput") {
+		t.Errorf("describe-contact-flow = %.300s (%v)", out, err)
+	}
+	out = cli(append([]string{"list-contact-flows"}, inst...)...)
+	if !strings.Contains(string(out), created.ContactFlowId) {
+		t.Errorf("list-contact-flows does not list the new flow: %.300s", out)
+	}
+}
