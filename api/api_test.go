@@ -194,35 +194,61 @@ func TestLimitsAndErrors(t *testing.T) {
 	}
 }
 
-func TestUserKeyScopedToItsInstance(t *testing.T) {
-	e := newEnv(t, api.Config{})
+// profiles is a ProfileSource with fixed profiles per user.
+type profiles map[string][]identity.SecurityProfile
+
+func (p profiles) SecurityProfilesFor(_ context.Context, instanceID, userID string) ([]identity.SecurityProfile, error) {
+	return p[instanceID+"/"+userID], nil
+}
+
+func TestUserKeysAuthorizedByProfiles(t *testing.T) {
+	ps := profiles{}
+	e := newEnv(t, api.Config{Profiles: ps})
 	ids := map[string]string{}
 	for _, alias := range []string{"a", "b"} {
 		_, _, body := e.do(t, e.key, e.secret, "PUT", "/instance", create(alias))
 		id := body[strings.Index(body, `"Id":"`)+6:]
 		ids[alias] = id[:36]
 	}
-	uk, usec := e.issue(t, identity.AccessKey{Kind: identity.KeyUser, InstanceID: ids["a"], UserID: "agent-1"})
-	if code, typ, _ := e.do(t, uk, usec, "GET", "/instance/"+ids["a"], ""); code != 200 {
-		t.Errorf("user key on its own instance = %d %s, want 200", code, typ)
+	ps[ids["a"]+"/viewer"] = []identity.SecurityProfile{{InstanceID: ids["a"], Name: "FlowViewer", Permissions: []string{"ContactFlows.View"}}}
+	viewer, vsec := e.issue(t, identity.AccessKey{Kind: identity.KeyUser, InstanceID: ids["a"], UserID: "viewer"})
+	agent, asec := e.issue(t, identity.AccessKey{Kind: identity.KeyUser, InstanceID: ids["a"], UserID: "agent"}) // no profile
+
+	flowBody := `{"Name":"f","Type":"CONTACT_FLOW","Content":"{}","Status":"SAVED"}`
+	tests := []struct {
+		name         string
+		key          identity.AccessKey
+		sec          secret.Value[string]
+		method, path string
+		body         string
+		wantStatus   int
+		wantType     string
+	}{
+		{"viewer lists flows of its instance", viewer, vsec, "GET", "/contact-flows-summary/" + ids["a"], "", 200, ""},
+		{"viewer may not create flows", viewer, vsec, "PUT", "/contact-flows/" + ids["a"], flowBody, 403, "AccessDeniedException"},
+		{"viewer on another instance", viewer, vsec, "GET", "/contact-flows-summary/" + ids["b"], "", 404, "ResourceNotFoundException"},
+		{"viewer describes another instance", viewer, vsec, "GET", "/instance/" + ids["b"], "", 404, "ResourceNotFoundException"},
+		{"viewer may not describe its instance (operator only)", viewer, vsec, "GET", "/instance/" + ids["a"], "", 403, "AccessDeniedException"},
+		{"no profile: default deny", agent, asec, "GET", "/contact-flows-summary/" + ids["a"], "", 403, "AccessDeniedException"},
+		{"user lists instances", viewer, vsec, "GET", "/instance", "", 403, "AccessDeniedException"},
+		{"user creates an instance", viewer, vsec, "PUT", "/instance", create("c"), 403, "AccessDeniedException"},
+		{"user deletes an instance", viewer, vsec, "DELETE", "/instance/" + ids["a"], "", 403, "AccessDeniedException"},
 	}
-	if code, typ, _ := e.do(t, uk, usec, "GET", "/instance/"+ids["b"], ""); code != 404 || typ != "ResourceNotFoundException" {
-		t.Errorf("user key on another instance = %d %s, want 404 ResourceNotFoundException", code, typ)
-	}
-	for _, r := range []struct{ method, path, body string }{
-		{"GET", "/instance", ""}, {"PUT", "/instance", create("c")}, {"DELETE", "/instance/" + ids["a"], ""},
-	} {
-		if code, typ, _ := e.do(t, uk, usec, r.method, r.path, r.body); code != 403 || typ != "AccessDeniedException" {
-			t.Errorf("user key %s %s = %d %s, want 403 AccessDeniedException", r.method, r.path, code, typ)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, typ, body := e.do(t, tc.key, tc.sec, tc.method, tc.path, tc.body)
+			if code != tc.wantStatus || typ != tc.wantType {
+				t.Errorf("got %d %s %s; want %d %s", code, typ, body, tc.wantStatus, tc.wantType)
+			}
+		})
 	}
 	// A revoked key stops working at once.
 	if err := e.store.Update(context.Background(), nil, func(ctx context.Context, tx store.Tx) error {
-		return tx.SetAccessKeyStatus(ctx, uk.ID, identity.KeyInactive)
+		return tx.SetAccessKeyStatus(ctx, viewer.ID, identity.KeyInactive)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if code, typ, _ := e.do(t, uk, usec, "GET", "/instance/"+ids["a"], ""); code != 403 || typ != "UnrecognizedClientException" {
+	if code, typ, _ := e.do(t, viewer, vsec, "GET", "/contact-flows-summary/"+ids["a"], ""); code != 403 || typ != "UnrecognizedClientException" {
 		t.Errorf("revoked key = %d %s, want 403 UnrecognizedClientException", code, typ)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/store"
 )
@@ -16,10 +17,10 @@ import (
 // (Amazon Connect API reference, 2017-08-08; paths as the SDKs' restJson1 bindings send them).
 func operations() []operation {
 	return append([]operation{
-		{name: "CreateInstance", pattern: "PUT /instance", operatorOnly: true, handle: (*Server).createInstance},
-		{name: "ListInstances", pattern: "GET /instance", operatorOnly: true, handle: (*Server).listInstances},
+		{name: "CreateInstance", pattern: "PUT /instance", handle: (*Server).createInstance},
+		{name: "ListInstances", pattern: "GET /instance", handle: (*Server).listInstances},
 		{name: "DescribeInstance", pattern: "GET /instance/{InstanceId}", handle: (*Server).describeInstance},
-		{name: "DeleteInstance", pattern: "DELETE /instance/{InstanceId}", operatorOnly: true, handle: (*Server).deleteInstance},
+		{name: "DeleteInstance", pattern: "DELETE /instance/{InstanceId}", handle: (*Server).deleteInstance},
 	}, flowOperations()...)
 }
 
@@ -100,16 +101,13 @@ func (s *Server) createInstance(c *call) (any, error) {
 // A user principal of another instance gets ResourceNotFoundException, as for a missing one,
 // so instance IDs cannot be probed.
 func (s *Server) instanceID(c *call) (string, error) {
-	id := c.r.PathValue("InstanceId")
-	if arnID, ok := strings.CutPrefix(id, "arn:aws:connect:"+s.cfg.Region+":"+s.cfg.AccountID+":instance/"); ok {
-		id = arnID
-	}
+	id := s.pathInstanceID(c.r)
 	c.ev.InstanceID, c.ev.Resource = id, instance.ARN(s.cfg.Region, s.cfg.AccountID, id)
 	if !instance.ValidID(id) {
 		c.ev.InstanceID, c.ev.Resource = "", ""
 		return "", apierr.NotFound("instance", truncate(id, 64))
 	}
-	if c.principal.Kind != PrincipalOperator && c.principal.InstanceID != id {
+	if c.principal.Kind != identity.PrincipalOperator && c.principal.InstanceID != id {
 		return "", apierr.NotFound("instance", id)
 	}
 	return id, nil

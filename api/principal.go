@@ -11,18 +11,9 @@ import (
 	"github.com/ringfence/ringfence/store"
 )
 
-// PrincipalKind says whom a verified request acts for.
-type PrincipalKind string
-
-// Principal kinds.
-const (
-	PrincipalOperator PrincipalKind = "operator"
-	PrincipalUser     PrincipalKind = "user"
-)
-
 // Principal is the verified caller of a request.
 type Principal struct {
-	Kind        PrincipalKind
+	Kind        identity.PrincipalKind
 	AccessKeyID string
 	// InstanceID and UserID are set for user principals.
 	InstanceID string
@@ -31,7 +22,7 @@ type Principal struct {
 
 // Actor is the principal as audit events name it: "operator:{key}" or "user:{instance}/{user}:{key}".
 func (p Principal) Actor() string {
-	if p.Kind == PrincipalOperator {
+	if p.Kind == identity.PrincipalOperator {
 		return "operator:" + p.AccessKeyID
 	}
 	return fmt.Sprintf("user:%s/%s:%s", p.InstanceID, p.UserID, p.AccessKeyID)
@@ -75,10 +66,10 @@ func (s *Server) authenticate(c *call) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	p := Principal{Kind: PrincipalOperator, AccessKeyID: res.AccessKeyID}
+	p := Principal{Kind: identity.PrincipalOperator, AccessKeyID: res.AccessKeyID}
 	if rest, ok := strings.CutPrefix(res.Principal, "user|"); ok {
 		inst, user, _ := strings.Cut(rest, "|")
-		p = Principal{Kind: PrincipalUser, AccessKeyID: res.AccessKeyID, InstanceID: inst, UserID: user}
+		p = Principal{Kind: identity.PrincipalUser, AccessKeyID: res.AccessKeyID, InstanceID: inst, UserID: user}
 	}
 	return p, nil
 }

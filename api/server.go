@@ -21,6 +21,7 @@ import (
 	"github.com/ringfence/ringfence/api/sigv4"
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/store"
 )
@@ -46,10 +47,18 @@ type Config struct {
 	Secrets *keyring.Envelope
 	// Logger gets one line per request (identifiers only). Default: discard.
 	Logger *slog.Logger
+	// Profiles looks up the security profiles of user principals; nil means users hold none
+	// (every operation is then refused to them: default deny).
+	Profiles ProfileSource
 	// Registerer receives the API metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+}
+
+// ProfileSource returns the security profiles of a user, for the authorizer.
+type ProfileSource interface {
+	SecurityProfilesFor(ctx context.Context, instanceID, userID string) ([]identity.SecurityProfile, error)
 }
 
 // Server is the Connect-compatible API handler.
@@ -101,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 	for _, op := range operations() {
 		s.mux.Handle(op.pattern, s.wrap(op))
 	}
-	s.mux.Handle("/", s.wrap(operation{name: "UnknownOperation", handle: unknownOperation}))
+	s.mux.Handle("/", s.wrap(operation{name: unknownOperationName, handle: unknownOperation}))
 	return s, nil
 }
 
@@ -114,8 +123,6 @@ type operation struct {
 	name string
 	// pattern is the ServeMux pattern: method and Connect's path.
 	pattern string
-	// operatorOnly marks deployment-wide operations only operator keys may call.
-	operatorOnly bool
 	// handle does the work. It returns the response body (marshalled as JSON) or an error.
 	handle func(s *Server, c *call) (any, error)
 }
@@ -213,10 +220,48 @@ func (s *Server) serve(op operation, c *call) (any, error) {
 	if !s.throttle.allow(p.AccessKeyID) {
 		return nil, apierr.New(apierr.CodeThrottling, "rate exceeded")
 	}
-	if op.operatorOnly && p.Kind != PrincipalOperator {
-		return nil, apierr.AccessDenied(fmt.Sprintf("%s requires an operator access key", op.name))
+	if op.handle != nil && op.name != unknownOperationName {
+		if err := s.authorize(c, op.name); err != nil {
+			return nil, err
+		}
 	}
 	return op.handle(s, c)
+}
+
+// unknownOperationName names requests to a path no operation serves.
+const unknownOperationName = "UnknownOperation"
+
+// authorize asks the deny-first authorizer whether the caller may perform op on the instance
+// in the path; the reason of a refusal goes to the audit event, never to the caller.
+func (s *Server) authorize(c *call, op string) error {
+	p := c.principal
+	caller := identity.Caller{Kind: p.Kind, InstanceID: p.InstanceID, UserID: p.UserID}
+	if p.Kind == identity.PrincipalUser && s.cfg.Profiles != nil {
+		profiles, err := s.cfg.Profiles.SecurityProfilesFor(c.ctx, p.InstanceID, p.UserID)
+		if err != nil {
+			return fmt.Errorf("authorize: security profiles: %w", err)
+		}
+		caller.Profiles = profiles
+	}
+	d := identity.Evaluate(caller, op, s.pathInstanceID(c.r))
+	if !d.Allowed {
+		c.ev.Details = map[string]string{"authz": d.Reason}
+		if len(d.Permissions) > 0 {
+			c.ev.Details["authz_permissions"] = strings.Join(d.Permissions, ",")
+		}
+		return d.Err
+	}
+	return nil
+}
+
+// pathInstanceID returns the {InstanceId} of the request path (an instance ARN of this
+// deployment reduced to its ID), or "" for deployment-wide operations.
+func (s *Server) pathInstanceID(r *http.Request) string {
+	id := r.PathValue("InstanceId")
+	if arnID, ok := strings.CutPrefix(id, "arn:aws:connect:"+s.cfg.Region+":"+s.cfg.AccountID+":instance/"); ok {
+		return arnID
+	}
+	return id
 }
 
 func unknownOperation(_ *Server, c *call) (any, error) {
