@@ -67,6 +67,9 @@ type KeyStore interface {
 	ListAccessKeys(ctx context.Context, kind KeyKind) ([]AccessKey, error)
 	// SetAccessKeyStatus activates or revokes a key.
 	SetAccessKeyStatus(ctx context.Context, id string, status KeyStatus) error
+	// SetAccessKeySecret replaces a key's sealed secret (used when rewrapping under a newer
+	// key-encryption key; the secret itself does not change).
+	SetAccessKeySecret(ctx context.Context, id string, ciphertext []byte) error
 }
 
 // NewAccessKeyID returns a fresh access key ID ("AKRF" + 16 base32 characters).

@@ -127,3 +127,36 @@ func (n *Node) SetInstanceProtection(ctx context.Context, id string, protected b
 	ev := hostEvent(code, op, id, instance.ARN(n.Config.Region, n.AccountID, id))
 	return n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.SetDeletionProtection(ctx, id, protected) })
 }
+
+// Rewrap re-seals every stored secret that is sealed under an older key-encryption-key
+// version with the current one (after `ringfence keys rotate`), without exposing any secret.
+// Each row is rewrapped in its own audited transaction (actor "host"), so an interrupted run
+// can simply be started again. It returns how many values it rewrapped.
+func (n *Node) Rewrap(ctx context.Context) (int, error) {
+	keys, err := n.ListAccessKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	count := 0
+	for _, k := range keys {
+		need, err := n.Secrets.NeedsRewrap(ctx, k.SecretCiphertext)
+		if err != nil {
+			return count, fmt.Errorf("rewrap access key %s: %w", k.ID, err)
+		}
+		if !need {
+			continue
+		}
+		ct, err := n.Secrets.Rewrap(ctx, k.SecretCiphertext, identity.AccessKeyAAD(k))
+		if err != nil {
+			return count, fmt.Errorf("rewrap access key %s: %w", k.ID, err)
+		}
+		ev := hostEvent("host.rewrap", "RewrapSecret", k.InstanceID, "access_keys/"+k.ID+"/secret_ciphertext")
+		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
+			return tx.SetAccessKeySecret(ctx, k.ID, ct)
+		}); err != nil {
+			return count, fmt.Errorf("rewrap access key %s: %w", k.ID, err)
+		}
+		count++
+	}
+	return count, nil
+}

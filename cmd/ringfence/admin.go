@@ -70,7 +70,20 @@ func keysCmd(environ []string) *cobra.Command {
 			return nil
 		}),
 	}
-	for _, sub := range []*cobra.Command{create, list, revoke, rotate} {
+	rewrap := &cobra.Command{
+		Use:   "rewrap",
+		Short: "Re-seal every stored secret under the current keyring version (after rotate); no secret is exposed",
+		Args:  cobra.NoArgs,
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
+			count, err := n.Rewrap(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "rewrapped %d stored secrets\n", count)
+			return nil
+		}),
+	}
+	for _, sub := range []*cobra.Command{create, list, revoke, rotate, rewrap} {
 		addNodeFlags(sub.Flags())
 		c.AddCommand(sub)
 	}

@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/node"
 )
 
 func flags(t *testing.T, args ...string) *pflag.FlagSet {
@@ -132,5 +137,50 @@ func TestAuditVerifyCommand(t *testing.T) {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, "BROKEN at event 2") {
 		t.Errorf("verify after tampering = %q, %v; want exit 1 naming event 2", out, err)
+	}
+}
+
+func TestKeysRotateRewrap(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, nil, "bootstrap", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var boot bootstrapOutput
+	if err := json.Unmarshal([]byte(out), &boot); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, nil, "keys", "rotate", "--data-dir", dir); err != nil || !strings.Contains(out, "version 2") {
+		t.Fatalf("rotate = %q, %v", out, err)
+	}
+	if out, err := run(t, nil, "keys", "rewrap", "--data-dir", dir); err != nil || !strings.Contains(out, "rewrapped 1 ") {
+		t.Fatalf("rewrap = %q, %v", out, err)
+	}
+	if out, err := run(t, nil, "keys", "rewrap", "--data-dir", dir); err != nil || !strings.Contains(out, "rewrapped 0 ") {
+		t.Fatalf("second rewrap = %q, %v; want nothing left to do", out, err)
+	}
+	out, err = run(t, nil, "keys", "list", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, boot.AccessKeyID) || strings.Contains(out, boot.SecretAccessKey) {
+		t.Errorf("keys list = %q, %v; want the key ID and never its secret", out, err)
+	}
+	if out, err := run(t, nil, "audit", "verify", "--data-dir", dir); err != nil || !strings.Contains(out, "intact") {
+		t.Errorf("audit verify = %q, %v", out, err)
+	}
+	// The rewrapped secret still opens to the key the client holds, now under version 2.
+	n, err := node.Open(context.Background(), node.Config{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	keys, err := n.ListAccessKeys(context.Background())
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys = %v, %v", keys, err)
+	}
+	sec, err := n.Secrets.OpenString(context.Background(), keys[0].SecretCiphertext, identity.AccessKeyAAD(keys[0]))
+	if err != nil || sec.Reveal() != boot.SecretAccessKey {
+		t.Errorf("rewrapped secret does not open to the issued one: %v", err)
+	}
+	if v, err := keyring.Version(keys[0].SecretCiphertext); err != nil || v != 2 {
+		t.Errorf("rewrapped secret is under version %d (%v), want 2", v, err)
 	}
 }

@@ -91,8 +91,12 @@ func testFlowRecords(t *testing.T, h Harness) {
 	if err != nil || len(list) != 0 {
 		t.Errorf("ListFlowRecords filtered by type = %v, %v; want none", list, err)
 	}
-	wantCode(t, up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteFlowRecord(ctx, b.ID, flow.KindFlow, rec.ID) }), apierr.CodeResourceNotFound)
-	if err := up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteFlowRecord(ctx, a.ID, flow.KindFlow, rec.ID) }); err != nil {
+	wantCode(t, up(func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteFlowRecord(ctx, b.ID, flow.KindFlow, rec.ID)
+	}), apierr.CodeResourceNotFound)
+	if err := up(func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteFlowRecord(ctx, a.ID, flow.KindFlow, rec.ID)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = get(a.ID, flow.KindFlow, rec.ID)
