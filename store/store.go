@@ -21,6 +21,7 @@ import (
 // write fails.
 type Tx interface {
 	instance.Store
+	instance.SecurityKeyStore
 	identity.KeyStore
 	flow.RecordStore
 	// Setting returns a deployment-wide setting, or ok=false when unset.

@@ -102,3 +102,41 @@ func testFlowRecords(t *testing.T, h Harness) {
 	_, err = get(a.ID, flow.KindFlow, rec.ID)
 	wantCode(t, err, apierr.CodeResourceNotFound)
 }
+
+func testSecurityKeys(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	a, b := newInstance("keys-a"), newInstance("keys-b")
+	for _, inst := range []instance.Instance{a, b} {
+		if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error { return tx.CreateInstance(ctx, inst) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := instance.SecurityKey{InstanceID: a.ID, AssociationID: "k1", Key: "-----BEGIN PUBLIC KEY-----", CreationTime: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	up := func(fn func(ctx context.Context, tx store.Tx) error) error { return s.Update(ctx, nil, fn) }
+	if err := up(func(ctx context.Context, tx store.Tx) error { return tx.CreateSecurityKey(ctx, k) }); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, up(func(ctx context.Context, tx store.Tx) error { return tx.CreateSecurityKey(ctx, k) }), apierr.CodeDuplicateResource)
+	list := func(inst string) []instance.SecurityKey {
+		var keys []instance.SecurityKey
+		if err := s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			keys, err = tx.ListSecurityKeys(ctx, inst)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	if diff := cmp.Diff([]instance.SecurityKey{k}, list(a.ID)); diff != "" {
+		t.Errorf("ListSecurityKeys (-want +got):\n%s", diff)
+	}
+	if got := list(b.ID); len(got) != 0 {
+		t.Errorf("instance B sees %d keys of instance A", len(got))
+	}
+	wantCode(t, up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteSecurityKey(ctx, b.ID, "k1") }), apierr.CodeResourceNotFound)
+	if err := up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteSecurityKey(ctx, a.ID, "k1") }); err != nil {
+		t.Fatal(err)
+	}
+}

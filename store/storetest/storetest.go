@@ -40,6 +40,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("AuditConcurrent", func(t *testing.T) { t.Parallel(); testAuditConcurrent(t, h) })
 	t.Run("AuditTamper", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h) })
 	t.Run("FlowRecords", func(t *testing.T) { t.Parallel(); testFlowRecords(t, h) })
+	t.Run("SecurityKeys", func(t *testing.T) { t.Parallel(); testSecurityKeys(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
 }
 
