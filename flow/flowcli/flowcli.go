@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ringfence/ringfence/flow"
+	"github.com/ringfence/ringfence/inputcrypt"
 	"github.com/ringfence/ringfence/secret"
 	"github.com/spf13/cobra"
 )
@@ -209,12 +210,26 @@ func (h simHost) CreateCallback(context.Context, flow.CallbackRequest) (string, 
 	return fmt.Sprintf("simulated-callback-%d", *h.n), nil
 }
 
-// simEncryptor stands in for input encryption: the "ciphertext" names the key and
-// the input length, never the digits.
-type simEncryptor struct{}
+// simEncryptor encrypts captured input for real (package inputcrypt: the AWS Encryption SDK
+// format for RSA keys, HPKE for EC keys) when the flow's InputEncryption.Key is a usable
+// public key or certificate, and records each ciphertext for the report; `ringfence decrypt`
+// with the private key then prints the input. For a placeholder key (templates, samples) it
+// returns a marker naming the key and the input length, never the digits.
+type simEncryptor struct {
+	provider *inputcrypt.Provider
+	out      *[]string
+}
 
-func (simEncryptor) EncryptInput(keyID, _ string, in secret.Value[string]) (string, error) {
-	return fmt.Sprintf("SIMULATED-CIPHERTEXT(key=%s,length=%d)", keyID, len(in.Reveal())), nil
+func (e simEncryptor) EncryptInput(keyID, key string, in secret.Value[string]) (string, error) {
+	if _, err := inputcrypt.ParsePublicKey([]byte(key)); err != nil {
+		return fmt.Sprintf("SIMULATED-CIPHERTEXT(key=%s,length=%d)", keyID, len(in.Reveal())), nil
+	}
+	ct, err := e.provider.EncryptInput(keyID, key, in)
+	if err != nil {
+		return "", err
+	}
+	*e.out = append(*e.out, ct)
+	return ct, nil
 }
 
 func splitPair(s, flag string) (string, string, error) {
@@ -237,6 +252,8 @@ type simReport struct {
 	Messages []flow.Message `json:"messages,omitempty"`
 	Notices  []flow.Notice  `json:"notices,omitempty"`
 	Waiting  *flow.Wait     `json:"waiting,omitempty"`
+	// EncryptedInput lists the ciphertexts (base64) of input captured with encryption.
+	EncryptedInput []string `json:"encryptedInput,omitempty"`
 }
 
 func runSimulate(ctx context.Context, w io.Writer, file string, o simulateOptions) error {
@@ -303,8 +320,10 @@ func runSimulate(ctx context.Context, w io.Writer, file string, o simulateOption
 		s.Attributes[k] = v
 	}
 	n := 0
-	e := flow.NewEngine(flow.Config{Flows: flows, Host: simHost{open: o.hoursOpen, n: &n}, Encryptor: simEncryptor{}})
 	rep := simReport{Steps: []simStep{}}
+	enc := simEncryptor{provider: inputcrypt.NewProvider().ForContact("simulated-instance", s.Contact.ContactID), out: &rep.EncryptedInput}
+	e := flow.NewEngine(flow.Config{Flows: flows, Host: simHost{open: o.hoursOpen, n: &n}, Encryptor: enc})
+	printed := 0
 	collect := func(r *flow.Result) {
 		for _, st := range r.Steps {
 			rep.Steps = append(rep.Steps, simStep(st))
@@ -315,6 +334,10 @@ func runSimulate(ctx context.Context, w io.Writer, file string, o simulateOption
 		rep.Messages = append(rep.Messages, r.Messages...)
 		rep.Notices = append(rep.Notices, r.Notices...)
 		if !o.asJSON {
+			for _, ct := range rep.EncryptedInput[printed:] {
+				fmt.Fprintf(w, "  encrypted input: %s\n", ct)
+			}
+			printed = len(rep.EncryptedInput)
 			for _, m := range r.Messages {
 				fmt.Fprintf(w, "  message: %s\n", messageText(m))
 			}
