@@ -84,14 +84,9 @@ func serveCmd(environ []string) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the Connect-compatible API and pages until SIGINT or SIGTERM",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := openNode(cmd, environ)
-			if err != nil {
-				return err
-			}
-			defer n.Close()
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			return n.Serve(cmd.Context(), nil)
-		},
+		}),
 	}
 	addNodeFlags(c.Flags())
 	return c
@@ -125,12 +120,7 @@ func bootstrapCmd(environ []string) *cobra.Command {
 		Use:   "bootstrap",
 		Short: "Create the first instance (idempotent) and a new operator access key; print them as JSON",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := openNode(cmd, environ)
-			if err != nil {
-				return err
-			}
-			defer n.Close()
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			out, err := bootstrap(cmd, n)
 			if err != nil {
 				return err
@@ -138,7 +128,7 @@ func bootstrapCmd(environ []string) *cobra.Command {
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
 			return enc.Encode(out)
-		},
+		}),
 	}
 	addNodeFlags(c.Flags())
 	c.Flags().String("alias", "demo", "alias of the instance to create or reuse")
@@ -150,12 +140,7 @@ func demoCmd(environ []string) *cobra.Command {
 		Use:   "demo",
 		Short: "Bootstrap a demo instance and serve it, printing what a person needs to try it",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := openNode(cmd, environ)
-			if err != nil {
-				return err
-			}
-			defer n.Close()
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			out, err := bootstrap(cmd, n)
 			if err != nil {
 				return err
@@ -180,7 +165,7 @@ func demoCmd(environ []string) *cobra.Command {
 				fmt.Fprintf(w, "\nThen:\n\n  aws connect list-instances --endpoint-url %s\n", out.Endpoint)
 				fmt.Fprintf(w, "  aws connect describe-instance --instance-id %s --endpoint-url %s\n\nStop with Ctrl-C.\n", out.InstanceID, out.Endpoint)
 			})
-		},
+		}),
 	}
 	addNodeFlags(c.Flags())
 	c.Flags().String("alias", "demo", "alias of the demo instance")
@@ -193,12 +178,7 @@ func auditCmd(environ []string) *cobra.Command {
 		Use:   "verify",
 		Short: "Walk the audit hash chain: exit 0 and print the count when intact, exit 1 naming the first bad event",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := openNode(cmd, environ)
-			if err != nil {
-				return err
-			}
-			defer n.Close()
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			count, err := audit.Verify(cmd.Context(), n.Store)
 			var p *audit.Problem
 			if errors.As(err, &p) {
@@ -210,7 +190,7 @@ func auditCmd(environ []string) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d events\n", count)
 			return nil
-		},
+		}),
 	}
 	addNodeFlags(verify.Flags())
 	c.AddCommand(verify)
