@@ -126,13 +126,13 @@ func (s *Server) checkContent(ctx context.Context, tx store.Tx, instanceID, cont
 			id, ok := s.localResourceID(instanceID, kind, ref)
 			if !ok {
 				missing = append(missing, flow.Problem{Severity: flow.SeverityError, Kind: kindUnknownReference, Path: "$",
-					Message: fmt.Sprintf("%s %q is not a resource of this instance", kindName(kind), ref)})
+					Message: fmt.Sprintf("%s %q is not a resource of this instance", kind.Noun(), ref)})
 				continue
 			}
 			r, err := tx.GetFlowRecord(ctx, instanceID, kind, id)
 			if apierr.HasCode(err, apierr.CodeResourceNotFound) || (err == nil && r.Content == "") {
 				missing = append(missing, flow.Problem{Severity: flow.SeverityError, Kind: kindUnknownReference, Path: "$",
-					Message: fmt.Sprintf("%s %s does not exist or is not published", kindName(kind), id)})
+					Message: fmt.Sprintf("%s %s does not exist or is not published", kind.Noun(), id)})
 				continue
 			}
 			if err != nil {
@@ -164,13 +164,6 @@ func onlyStructural(ps []flow.Problem) []flow.Problem {
 		}
 	}
 	return out
-}
-
-func kindName(k flow.RecordKind) string {
-	if k == flow.KindModule {
-		return "flow module"
-	}
-	return "contact flow"
 }
 
 // localResourceID turns a flow or module reference (an ARN of this instance or a bare ID) into
@@ -237,7 +230,7 @@ func createFlow(kind flow.RecordKind) func(*Server, *call) (any, error) {
 			in.Type = ""
 		}
 		rec := flow.Record{
-			InstanceID: inst, ID: newRequestID(), Kind: kind, Name: in.Name, Type: in.Type, Description: in.Description,
+			InstanceID: inst, ID: NewID(), Kind: kind, Name: in.Name, Type: in.Type, Description: in.Description,
 			State: "ACTIVE", Status: status, SavedContent: in.Content, Settings: in.Settings, Version: 1, Tags: in.Tags,
 			LastModified: s.cfg.Now().UTC().Truncate(1e6),
 		}
@@ -280,7 +273,7 @@ func describeFlow(kind flow.RecordKind) func(*Server, *call) (any, error) {
 			var err error
 			r, err = tx.GetFlowRecord(ctx, inst, kind, id)
 			if err == nil && !saved && r.Content == "" {
-				return apierr.New("ContactFlowNotPublishedException", "%s %s has not been published; describe %s%s for its saved content", kindName(kind), id, id, savedSuffix)
+				return apierr.New("ContactFlowNotPublishedException", "%s %s has not been published; describe %s%s for its saved content", kind.Noun(), id, id, savedSuffix)
 			}
 			return err
 		})
@@ -489,7 +482,7 @@ func deleteFlow(kind flow.RecordKind) func(*Server, *call) (any, error) {
 				return err
 			}
 			if by != "" {
-				return apierr.New(apierr.CodeResourceInUse, "%s %s is referenced by %s; remove the reference first", kindName(kind), id, by)
+				return apierr.New(apierr.CodeResourceInUse, "%s %s is referenced by %s; remove the reference first", kind.Noun(), id, by)
 			}
 			return tx.DeleteFlowRecord(ctx, inst, kind, id)
 		})
@@ -502,38 +495,33 @@ func deleteFlow(kind flow.RecordKind) func(*Server, *call) (any, error) {
 
 // referencedBy names the first flow or module of the instance whose content refers to id.
 func (s *Server) referencedBy(ctx context.Context, tx store.Tx, inst string, kind flow.RecordKind, id string) (string, error) {
+	by := ""
 	for _, k := range []flow.RecordKind{flow.KindFlow, flow.KindModule} {
-		after := ""
-		for {
-			page, err := tx.ListFlowRecords(ctx, inst, k, nil, after, 200)
-			if err != nil {
-				return "", err
+		err := store.EachFlowRecord(ctx, tx, inst, k, func(r flow.Record) (bool, error) {
+			if r.ID == id && k == kind {
+				return false, nil
 			}
-			for _, r := range page {
-				if r.ID == id && k == kind {
+			for _, content := range []string{r.Content, r.SavedContent} {
+				f, _ := flow.Parse([]byte(content), flow.DefaultLimits())
+				if f == nil {
 					continue
 				}
-				for _, content := range []string{r.Content, r.SavedContent} {
-					f, _ := flow.Parse([]byte(content), flow.DefaultLimits())
-					if f == nil {
-						continue
-					}
-					res := flow.ListResources(f)
-					refs := res.Flows
-					if kind == flow.KindModule {
-						refs = res.Modules
-					}
-					for _, ref := range refs {
-						if rid, ok := s.localResourceID(inst, kind, ref); ok && rid == id {
-							return fmt.Sprintf("%s %q (%s)", kindName(k), r.Name, r.ID), nil
-						}
+				res := flow.ListResources(f)
+				refs := res.Flows
+				if kind == flow.KindModule {
+					refs = res.Modules
+				}
+				for _, ref := range refs {
+					if rid, ok := s.localResourceID(inst, kind, ref); ok && rid == id {
+						by = fmt.Sprintf("%s %q (%s)", k.Noun(), r.Name, r.ID)
+						return true, nil
 					}
 				}
 			}
-			if len(page) < 200 {
-				break
-			}
-			after = page[len(page)-1].ID
+			return false, nil
+		})
+		if err != nil || by != "" {
+			return by, err
 		}
 	}
 	return "", nil

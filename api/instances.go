@@ -52,9 +52,6 @@ func (s *Server) instanceJSON(in instance.Instance, withTags bool) instanceJSON 
 	return j
 }
 
-// NewInstanceID returns a random lower-case UUID (version 4).
-func NewInstanceID() string { return newRequestID() }
-
 type createInstanceInput struct {
 	ClientToken            string            `json:"ClientToken"`
 	IdentityManagementType string            `json:"IdentityManagementType"`
@@ -76,7 +73,7 @@ func (s *Server) createInstance(c *call) (any, error) {
 		return nil, apierr.InvalidParameter("InboundCallsEnabled and OutboundCallsEnabled are required")
 	}
 	inst := instance.Instance{
-		ID: NewInstanceID(), Alias: in.InstanceAlias,
+		ID: NewID(), Alias: in.InstanceAlias,
 		IdentityManagementType: instance.IdentityManagementType(in.IdentityManagementType),
 		InboundCallsEnabled:    *in.InboundCallsEnabled, OutboundCallsEnabled: *in.OutboundCallsEnabled,
 		Status: instance.StatusActive, CreatedTime: s.cfg.Now().UTC().Truncate(1e6),

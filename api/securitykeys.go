@@ -127,28 +127,23 @@ func (s *Server) disassociateSecurityKey(c *call) (any, error) {
 
 // keyUsedBy names the first published flow or module whose content encrypts input to assoc.
 func (s *Server) keyUsedBy(ctx context.Context, tx store.Tx, inst, assoc string) (string, error) {
+	by := ""
 	for _, kind := range []flow.RecordKind{flow.KindFlow, flow.KindModule} {
-		after := ""
-		for {
-			page, err := tx.ListFlowRecords(ctx, inst, kind, nil, after, 200)
-			if err != nil {
-				return "", err
+		err := store.EachFlowRecord(ctx, tx, inst, kind, func(r flow.Record) (bool, error) {
+			f, _ := flow.Parse([]byte(r.Content), flow.DefaultLimits())
+			if f == nil {
+				return false, nil
 			}
-			for _, r := range page {
-				f, _ := flow.Parse([]byte(r.Content), flow.DefaultLimits())
-				if f == nil {
-					continue
-				}
-				for _, id := range flow.ListResources(f).EncryptionKeys {
-					if id == assoc {
-						return kindName(kind) + " " + r.ID, nil
-					}
+			for _, id := range flow.ListResources(f).EncryptionKeys {
+				if id == assoc {
+					by = kind.Noun() + " " + r.ID
+					return true, nil
 				}
 			}
-			if len(page) < 200 {
-				break
-			}
-			after = page[len(page)-1].ID
+			return false, nil
+		})
+		if err != nil || by != "" {
+			return by, err
 		}
 	}
 	return "", nil

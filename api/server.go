@@ -149,7 +149,9 @@ func (c *call) view(s *Server, fn func(ctx context.Context, tx store.Tx) error) 
 	return s.store.View(c.ctx, c.ev, fn)
 }
 
-func newRequestID() string {
+// NewID returns a random lower-case UUID (RFC 9562 version 4): the shape of instance, flow,
+// contact and request IDs.
+func NewID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	b[6] = b[6]&0x0f | 0x40
@@ -170,7 +172,7 @@ func sourceIP(r *http.Request) string {
 func (s *Server) wrap(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.cfg.Now()
-		reqID := newRequestID()
+		reqID := NewID()
 		w.Header().Set("X-Amzn-RequestId", reqID)
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		c := &call{r: r, ctx: r.Context(), ev: &audit.Event{
@@ -183,13 +185,11 @@ func (s *Server) wrap(op operation) http.Handler {
 		}}
 		out, err := s.serve(op, c)
 		if !c.audited {
-			// The request ended before reaching the store: record it on its own.
+			// The request ended before reaching the store: record it on its own, and fail
+			// closed when that is impossible.
 			c.audited = true
-			recErr := s.store.View(c.ctx, c.ev, func(context.Context, store.Tx) error { return err })
-			if err == nil && recErr != nil {
-				err = recErr
-			}
-			if apierr.HasCode(recErr, apierr.CodeServiceUnavailable) {
+			c.ev.Stamp(err)
+			if recErr := s.store.Record(c.ctx, c.ev); recErr != nil {
 				err = recErr
 			}
 		}

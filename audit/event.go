@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/ringfence/ringfence/apierr"
 )
 
 // Outcome is how the audited action ended.
@@ -53,6 +55,20 @@ type Event struct {
 	// Details holds further non-sensitive fields; sensitive request fields appear only as keyed
 	// hashes ("hmac-sha256:...") made with a Hasher.
 	Details map[string]string `json:"details,omitempty"`
+}
+
+// Stamp sets the outcome from the error the audited action returned: success for nil,
+// otherwise failure with the error's Connect code (apierr), or InternalServiceException for
+// an error that carries none.
+func (e *Event) Stamp(err error) {
+	if err == nil {
+		e.Outcome, e.ErrorCode = OutcomeSuccess, ""
+		return
+	}
+	e.Outcome, e.ErrorCode = OutcomeFailure, string(apierr.CodeInternalService)
+	if ae := apierr.As(err); ae != nil {
+		e.ErrorCode = string(ae.Code)
+	}
 }
 
 // Record is an appended event as stored: the canonical body and the chain hashes.

@@ -14,6 +14,14 @@ const (
 	KindModule RecordKind = "module"
 )
 
+// Noun names the kind in messages: "contact flow" or "flow module".
+func (k RecordKind) Noun() string {
+	if k == KindModule {
+		return "flow module"
+	}
+	return "contact flow"
+}
+
 // Record is a stored contact flow or flow module of one instance, as the Connect API
 // describes it (API_ContactFlow, API_ContactFlowModule).
 type Record struct {

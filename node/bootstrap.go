@@ -44,7 +44,7 @@ func (n *Node) Bootstrap(ctx context.Context, alias string) (BootstrapResult, er
 	switch {
 	case apierr.HasCode(err, apierr.CodeResourceNotFound):
 		inst = instance.Instance{
-			ID: api.NewInstanceID(), Alias: alias, IdentityManagementType: instance.IdentityManagementConnectManaged,
+			ID: api.NewID(), Alias: alias, IdentityManagementType: instance.IdentityManagementConnectManaged,
 			InboundCallsEnabled: true, OutboundCallsEnabled: true, Status: instance.StatusActive,
 			CreatedTime: now, DeletionProtected: true, Tags: map[string]string{},
 		}

@@ -2,10 +2,10 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"time"
 
+	"github.com/ringfence/ringfence/api"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/flow/samples"
 	"github.com/ringfence/ringfence/instance"
@@ -45,7 +45,7 @@ func (n *Node) SeedDemo(ctx context.Context, instanceID string) error {
 			settings = string(f.Settings)
 		}
 		rec := flow.Record{
-			InstanceID: instanceID, ID: newUUID(), Kind: kind, Name: smp.Name, Type: smp.Type,
+			InstanceID: instanceID, ID: api.NewID(), Kind: kind, Name: smp.Name, Type: smp.Type,
 			Description: "Ringfence sample", State: "ACTIVE", Status: "PUBLISHED", Content: content, SavedContent: content,
 			Settings: settings, Version: 1, Tags: map[string]string{"sample": "true"},
 			LastModified: time.Now().UTC().Truncate(time.Millisecond),
@@ -59,35 +59,16 @@ func (n *Node) SeedDemo(ctx context.Context, instanceID string) error {
 	return nil
 }
 
+// findFlowByName returns the ID of the instance's flow or module with that name, or "".
 func (n *Node) findFlowByName(ctx context.Context, instanceID string, kind flow.RecordKind, name string) (string, error) {
 	var id string
 	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
-		after := ""
-		for {
-			page, err := tx.ListFlowRecords(ctx, instanceID, kind, nil, after, 200)
-			if err != nil {
-				return err
+		return store.EachFlowRecord(ctx, tx, instanceID, kind, func(r flow.Record) (bool, error) {
+			if r.Name == name {
+				id = r.ID
 			}
-			for _, r := range page {
-				if r.Name == name {
-					id = r.ID
-					return nil
-				}
-			}
-			if len(page) < 200 {
-				return nil
-			}
-			after = page[len(page)-1].ID
-		}
+			return id != "", nil
+		})
 	})
 	return id, err
-}
-
-// newUUID returns a random lower-case UUID (version 4).
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

@@ -38,14 +38,41 @@ type Store interface {
 	// recorded with outcome failure and the error's code, and Update returns fn's error. When
 	// the event cannot be made durable nothing is committed and Update returns an *apierr.Error
 	// with code ServiceUnavailableException. ev may be nil for internal writes no request
-	// caused. fn may run more than once and must not have effects outside tx.
+	// caused. fn runs once, on the store's writer goroutine inside a shared batch: it must be
+	// quick and must not have effects outside tx.
 	Update(ctx context.Context, ev *audit.Event, fn func(ctx context.Context, tx Tx) error) error
 	// View runs fn in a read-only transaction, then appends ev durably. If ev cannot be made
 	// durable, View returns ServiceUnavailableException and the caller must not use what fn
 	// read. ev may be nil.
 	View(ctx context.Context, ev *audit.Event, fn func(ctx context.Context, tx Tx) error) error
+	// Record appends ev, whose outcome the caller has stamped, on its own: for a request that
+	// ended before it reached the store (refused signature, throttled, invalid input). It
+	// returns ServiceUnavailableException when ev cannot be made durable.
+	Record(ctx context.Context, ev *audit.Event) error
 	// ScanAudit walks the audit chain (see audit.Reader).
 	ScanAudit(ctx context.Context, after int64, fn func(audit.Record) error) error
 	// Close stops accepting work, finishes what was accepted and closes the database.
 	Close() error
+}
+
+// EachFlowRecord calls fn for every flow (or module) of the instance, in ID order, a page at
+// a time, until fn returns stop=true or an error.
+func EachFlowRecord(ctx context.Context, tx Tx, instanceID string, kind flow.RecordKind, fn func(flow.Record) (stop bool, err error)) error {
+	const page = 200
+	after := ""
+	for {
+		recs, err := tx.ListFlowRecords(ctx, instanceID, kind, nil, after, page)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if stop, err := fn(r); stop || err != nil {
+				return err
+			}
+		}
+		if len(recs) < page {
+			return nil
+		}
+		after = recs[len(recs)-1].ID
+	}
 }

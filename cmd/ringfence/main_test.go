@@ -16,6 +16,8 @@ import (
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/node"
+	"github.com/ringfence/ringfence/store/sqlite"
+	"github.com/ringfence/ringfence/store/sqlstore"
 )
 
 func flags(t *testing.T, args ...string) *pflag.FlagSet {
@@ -125,7 +127,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "intact: 2 events") {
 		t.Fatalf("verify = %q, %v; want intact with 2 events", out, err)
 	}
-	st, err := openStoreForTamper(dir)
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "ringfence.db"), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,13 +14,6 @@ import (
 
 const flowCols = `instance_id, id, kind, name, type, description, state, status, content, saved_content, settings, version, tags, last_modified_ms`
 
-func kindName(k flow.RecordKind) string {
-	if k == flow.KindModule {
-		return "flow module"
-	}
-	return "contact flow"
-}
-
 func (t *txn) CreateFlowRecord(ctx context.Context, r flow.Record) error {
 	tags, err := json.Marshal(r.Tags)
 	if err != nil {
@@ -30,7 +23,7 @@ func (t *txn) CreateFlowRecord(ctx context.Context, r flow.Record) error {
 		r.InstanceID, r.ID, string(r.Kind), r.Name, r.Type, r.Description, r.State, r.Status, r.Content, r.SavedContent,
 		r.Settings, r.Version, string(tags), ms(r.LastModified))
 	if err != nil && t.s.dialect.IsUniqueViolation(err) {
-		return apierr.New(apierr.CodeDuplicateResource, "a %s named %q already exists", kindName(r.Kind), r.Name)
+		return apierr.New(apierr.CodeDuplicateResource, "a %s named %q already exists", r.Kind.Noun(), r.Name)
 	}
 	if err != nil {
 		return fmt.Errorf("create flow: %w", err)
@@ -59,7 +52,7 @@ func scanFlow(sc interface{ Scan(...any) error }) (flow.Record, error) {
 func (t *txn) GetFlowRecord(ctx context.Context, instanceID string, kind flow.RecordKind, id string) (flow.Record, error) {
 	r, err := scanFlow(t.row(ctx, `SELECT `+flowCols+` FROM contact_flows WHERE instance_id = ? AND kind = ? AND id = ?`, instanceID, string(kind), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, apierr.NotFound(kindName(kind), id)
+		return r, apierr.NotFound(kind.Noun(), id)
 	}
 	if err != nil {
 		return r, fmt.Errorf("get flow: %w", err)
@@ -107,9 +100,9 @@ func (t *txn) UpdateFlowRecord(ctx context.Context, r flow.Record) error {
 		r.Name, r.Type, r.Description, r.State, r.Status, r.Content, r.SavedContent, r.Settings, r.Version, string(tags),
 		ms(r.LastModified), r.InstanceID, string(r.Kind), r.ID)
 	if err != nil && t.s.dialect.IsUniqueViolation(err) {
-		return apierr.New(apierr.CodeDuplicateResource, "a %s named %q already exists", kindName(r.Kind), r.Name)
+		return apierr.New(apierr.CodeDuplicateResource, "a %s named %q already exists", r.Kind.Noun(), r.Name)
 	}
-	if err := mustAffect(res, err, kindName(r.Kind), r.ID); err != nil {
+	if err := mustAffect(res, err, r.Kind.Noun(), r.ID); err != nil {
 		return fmt.Errorf("update flow: %w", err)
 	}
 	return nil
@@ -117,7 +110,7 @@ func (t *txn) UpdateFlowRecord(ctx context.Context, r flow.Record) error {
 
 func (t *txn) DeleteFlowRecord(ctx context.Context, instanceID string, kind flow.RecordKind, id string) error {
 	res, err := t.exec(ctx, `DELETE FROM contact_flows WHERE instance_id = ? AND kind = ? AND id = ?`, instanceID, string(kind), id)
-	if err := mustAffect(res, err, kindName(kind), id); err != nil {
+	if err := mustAffect(res, err, kind.Noun(), id); err != nil {
 		return fmt.Errorf("delete flow: %w", err)
 	}
 	return nil

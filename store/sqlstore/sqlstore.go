@@ -111,13 +111,18 @@ func (s *Store) Update(ctx context.Context, ev *audit.Event, fn func(context.Con
 	return s.submit(ctx, ev, fn)
 }
 
+// Record implements store.Store.
+func (s *Store) Record(ctx context.Context, ev *audit.Event) error {
+	return s.submit(ctx, ev, nil)
+}
+
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
 	ferr := s.viewTx(ctx, fn)
 	if ev == nil {
 		return ferr
 	}
-	stampOutcome(ev, ferr)
+	ev.Stamp(ferr)
 	if err := s.submit(ctx, ev, nil); err != nil {
 		return err
 	}
@@ -211,7 +216,7 @@ func (s *Store) runBatch(batch []*op, results []error) error {
 			return err
 		}
 	}
-	seq, prev, err := chainTail(ctx, tx, s)
+	seq, prev, err := chainTail(ctx, tx)
 	if err != nil {
 		s.opts.Logger.Error("store: read audit tail", "error", err.Error())
 		return err
@@ -225,7 +230,7 @@ func (s *Store) runBatch(batch []*op, results []error) error {
 			continue
 		}
 		if o.fn != nil {
-			stampOutcome(o.ev, results[i])
+			o.ev.Stamp(results[i])
 		}
 		if o.ev.Time.IsZero() {
 			o.ev.Time = s.opts.Now()
@@ -270,7 +275,8 @@ func (s *Store) runOne(o *op, tx *sql.Tx, t *txn) (ferr error) {
 	return o.fn(o.ctx, t)
 }
 
-func chainTail(ctx context.Context, tx *sql.Tx, s *Store) (int64, string, error) {
+// chainTail returns the Seq and Hash of the newest audit event (0 and GenesisHash when none).
+func chainTail(ctx context.Context, tx *sql.Tx) (int64, string, error) {
 	var (
 		seq  int64
 		hash string
@@ -280,21 +286,6 @@ func chainTail(ctx context.Context, tx *sql.Tx, s *Store) (int64, string, error)
 		return 0, audit.GenesisHash, nil
 	}
 	return seq, hash, err
-}
-
-// stampOutcome sets ev's outcome from the error fn returned.
-func stampOutcome(ev *audit.Event, err error) {
-	if err == nil {
-		ev.Outcome = audit.OutcomeSuccess
-		ev.ErrorCode = ""
-		return
-	}
-	ev.Outcome = audit.OutcomeFailure
-	if e := apierr.As(err); e != nil {
-		ev.ErrorCode = string(e.Code)
-	} else {
-		ev.ErrorCode = string(apierr.CodeInternalService)
-	}
 }
 
 // ScanAudit implements audit.Reader.
