@@ -10,6 +10,7 @@ import (
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/provision"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -87,7 +88,12 @@ func (s *Server) createInstance(c *call) (any, error) {
 	}
 	arn := inst.ARN(s.cfg.Region, s.cfg.AccountID)
 	c.ev.InstanceID, c.ev.Resource = inst.ID, arn
-	err := c.update(s, func(ctx context.Context, tx store.Tx) error { return tx.CreateInstance(ctx, inst) })
+	err := c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateInstance(ctx, inst); err != nil {
+			return err
+		}
+		return provision.Instance(ctx, tx, inst, provision.Env{Region: s.cfg.Region, AccountID: s.cfg.AccountID, NewID: NewID, Now: inst.CreatedTime})
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/provision"
 	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 )
@@ -52,7 +53,12 @@ func (n *Node) Bootstrap(ctx context.Context, alias string) (BootstrapResult, er
 			return BootstrapResult{}, err
 		}
 		ev := hostEvent("host.bootstrap_instance", "CreateInstance", inst.ID, inst.ARN(n.Config.Region, n.AccountID))
-		err = n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.CreateInstance(ctx, inst) })
+		err = n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
+			if err := tx.CreateInstance(ctx, inst); err != nil {
+				return err
+			}
+			return provision.Instance(ctx, tx, inst, provision.Env{Region: n.Config.Region, AccountID: n.AccountID, NewID: api.NewID, Now: inst.CreatedTime})
+		})
 		if apierr.HasCode(err, apierr.CodeDuplicateResource) { // created concurrently by another process
 			err = n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
 				inst, err = tx.GetInstanceByAlias(ctx, alias)
