@@ -36,16 +36,17 @@ type env struct {
 func newEnv(t *testing.T, cfg api.Config) *env {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "db"), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	kr, err := keyring.OpenLocal(keyring.DefaultPath(dir), keyring.LocalOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &env{store: st, sealer: keyring.NewEnvelope(kr, nil)}
+	sealer := keyring.NewEnvelope(kr, nil)
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "db"), sqlstore.Options{Sealer: sealer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	env := &env{store: st, sealer: sealer}
 	env.key, env.secret = env.issue(t, identity.AccessKey{Kind: identity.KeyOperator})
 	cfg.Region, cfg.AccountID, cfg.Store, cfg.Secrets = "us-east-1", "123456789012", st, env.sealer
 	a, err := api.New(cfg)

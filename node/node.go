@@ -135,7 +135,8 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	opts := sqlstore.Options{Logger: cfg.Logger}
+	secrets := keyring.NewEnvelope(kr, nil)
+	opts := sqlstore.Options{Logger: cfg.Logger, Sealer: secrets}
 	var st *sqlstore.Store
 	if cfg.DatabaseURL == "" {
 		st, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "ringfence.db"), opts)
@@ -145,7 +146,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Config: cfg, Store: st, Keyring: kr, Secrets: keyring.NewEnvelope(kr, nil)}
+	n := &Node{Config: cfg, Store: st, Keyring: kr, Secrets: secrets}
 	want := cfg.AccountID
 	if want == "" {
 		d, _ := rand.Int(rand.Reader, big.NewInt(1e12))

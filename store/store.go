@@ -12,6 +12,7 @@ import (
 	"context"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
@@ -24,6 +25,7 @@ type Tx interface {
 	instance.SecurityKeyStore
 	identity.KeyStore
 	flow.RecordStore
+	contact.Store
 	// Setting returns a deployment-wide setting, or ok=false when unset.
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 	// SetSettingOnce stores a deployment-wide setting unless it is already set, and returns the

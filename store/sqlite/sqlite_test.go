@@ -1,10 +1,15 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/ringfence/ringfence/contact"
+	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/store"
 	"github.com/ringfence/ringfence/store/sqlite"
 	"github.com/ringfence/ringfence/store/sqlstore"
@@ -15,7 +20,7 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T) store.Store {
 			path := filepath.Join(t.TempDir(), "ringfence.db")
-			s, err := sqlite.Open(context.Background(), path, sqlstore.Options{})
+			s, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: storetest.NewSealer(t)})
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}
@@ -28,4 +33,46 @@ func TestContract(t *testing.T) {
 			}
 		},
 	})
+}
+
+// TestSensitiveColumnsSealedOnDisk writes a contact whose attributes, customer endpoint and
+// flow session carry a canary, then scans the database files: the canary is nowhere in clear.
+func TestSensitiveColumnsSealedOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ringfence.db")
+	s, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: storetest.NewSealer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const canary = "4111111111111111"
+	ctx := context.Background()
+	inst := instance.Instance{ID: "00000000-0000-4000-8000-00000000c0de", Alias: "sealed", IdentityManagementType: instance.IdentityManagementConnectManaged,
+		Status: instance.StatusActive, CreatedTime: time.Now().UTC().Truncate(time.Millisecond), Tags: map[string]string{}}
+	c := contact.Contact{InstanceID: inst.ID, ID: "c0000000-0000-4000-8000-000000000001", Channel: contact.ChannelTask,
+		InitiationMethod: contact.InitiationAPI, State: contact.StateInitiated, Name: "t",
+		Attributes:       map[string]string{"card": canary}, CustomerEndpoint: &contact.Endpoint{Type: "TELEPHONE_NUMBER", Address: "+1" + canary[:10]},
+		InitiationTimestamp: time.Now(), LastUpdateTimestamp: time.Now()}
+	err = s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateInstance(ctx, inst); err != nil {
+			return err
+		}
+		if err := tx.CreateContact(ctx, c); err != nil {
+			return err
+		}
+		return tx.PutFlowSession(ctx, inst.ID, c.ID, []byte(`{"storedInput":"`+canary+`"}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	files, _ := filepath.Glob(path + "*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(canary)) || bytes.Contains(b, []byte(canary[:10])) {
+			t.Errorf("%s holds the canary in clear", filepath.Base(f))
+		}
+	}
 }

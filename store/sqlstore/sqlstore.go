@@ -20,6 +20,8 @@ import (
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -44,6 +46,16 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives write-path failures (identifiers only).
 	Logger *slog.Logger
+	// Sealer seals the sensitive columns (contact attributes and customer endpoints, flow
+	// sessions, contact-record bodies) with the row's instance, table, ID and column as AAD.
+	// Without one, writing or reading those columns fails; nothing is ever stored in clear.
+	Sealer Sealer
+}
+
+// Sealer seals and opens column values; *keyring.Envelope implements it.
+type Sealer interface {
+	Seal(ctx context.Context, plaintext []byte, aad keyring.AAD) ([]byte, error)
+	Open(ctx context.Context, ciphertext []byte, aad keyring.AAD) (secret.Value[[]byte], error)
 }
 
 // Store is the shared implementation of store.Store.

@@ -18,6 +18,7 @@ import (
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -41,6 +42,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("AuditTamper", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h) })
 	t.Run("FlowRecords", func(t *testing.T) { t.Parallel(); testFlowRecords(t, h) })
 	t.Run("SecurityKeys", func(t *testing.T) { t.Parallel(); testSecurityKeys(t, h) })
+	t.Run("Contacts", func(t *testing.T) { t.Parallel(); testContacts(t, h) })
+	t.Run("ContactSearch", func(t *testing.T) { t.Parallel(); testContactSearch(t, h) })
+	t.Run("ContactRecords", func(t *testing.T) { t.Parallel(); testContactRecords(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
 }
 
@@ -373,4 +377,15 @@ func testViewReadOnly(t *testing.T, h Harness) {
 	}
 	err = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error { _, err := tx.GetInstance(ctx, in.ID); return err })
 	wantCode(t, err, apierr.CodeResourceNotFound)
+}
+
+// NewSealer returns a keyring envelope over a fresh local key file in t's temp dir, for the
+// Sealer of stores under test.
+func NewSealer(t *testing.T) *keyring.Envelope {
+	t.Helper()
+	l, err := keyring.OpenLocal(keyring.DefaultPath(t.TempDir()), keyring.LocalOptions{})
+	if err != nil {
+		t.Fatalf("keyring: %v", err)
+	}
+	return keyring.NewEnvelope(l, nil)
 }

@@ -1,0 +1,94 @@
+package contact
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps contacts, their flow sessions, flow logs and contact records. Every method is
+// scoped by instance ID. Implementations seal Attributes, CustomerEndpoint, flow sessions and
+// contact-record bodies at rest (keyring, AAD instance/table/row/column).
+type Store interface {
+	// CreateContact stores a new contact (Version 1). DuplicateResourceException when the ID
+	// exists.
+	CreateContact(ctx context.Context, c Contact) error
+	// GetContact returns a contact, or ResourceNotFoundException.
+	GetContact(ctx context.Context, instanceID, id string) (Contact, error)
+	// UpdateContact replaces a contact when the stored Version equals c.Version and stores it
+	// with Version+1; ResourceConflictException when another update came first,
+	// ResourceNotFoundException when it does not exist.
+	UpdateContact(ctx context.Context, c Contact) error
+	// SearchContacts returns up to q.Limit contacts matching q, in q.Order of initiation time
+	// (ties by ID), after the cursor q.After.
+	SearchContacts(ctx context.Context, instanceID string, q Query) ([]Contact, error)
+	// ListActiveContacts returns every contact of the instance that is not ENDED, oldest
+	// first: what the router and the flow runner rebuild from at start.
+	ListActiveContacts(ctx context.Context, instanceID string) ([]Contact, error)
+
+	// PutFlowSession stores the contact's flow session (flow.Session JSON), replacing any.
+	PutFlowSession(ctx context.Context, instanceID, contactID string, session []byte) error
+	// GetFlowSession returns the stored session, or ResourceNotFoundException.
+	GetFlowSession(ctx context.Context, instanceID, contactID string) ([]byte, error)
+	// DeleteFlowSession removes the session; no error when there is none.
+	DeleteFlowSession(ctx context.Context, instanceID, contactID string) error
+
+	// AppendFlowLogs stores flow-log entries (flow.LogEntry JSON, already redacted) in order.
+	AppendFlowLogs(ctx context.Context, instanceID, contactID string, at time.Time, entries [][]byte) error
+	// ListFlowLogs returns up to limit entries of the contact after sequence number after.
+	ListFlowLogs(ctx context.Context, instanceID, contactID string, after int64, limit int) ([]FlowLog, error)
+
+	// AppendContactRecord stores a contact record (its JSON body) in the outbox the sinks read.
+	AppendContactRecord(ctx context.Context, r RecordEntry) error
+	// ListContactRecords returns up to limit records with Seq > after, across instances, in
+	// Seq order (what a sink has not delivered yet).
+	ListContactRecords(ctx context.Context, after int64, limit int) ([]RecordEntry, error)
+	// SinkCursor returns the last Seq a sink delivered (0 when none); SetSinkCursor moves it.
+	SinkCursor(ctx context.Context, sink string) (int64, error)
+	SetSinkCursor(ctx context.Context, sink string, seq int64) error
+	// DeleteContactsBefore deletes ENDED contacts, their flow logs and their records initiated
+	// before t (retention) and returns how many contacts went.
+	DeleteContactsBefore(ctx context.Context, t time.Time) (int, error)
+}
+
+// Query selects contacts for SearchContacts (Connect's SearchContacts: TimeRange,
+// SearchCriteria Channels, QueueIds, AgentIds, InitiationMethods; Sort on
+// INITIATION_TIMESTAMP).
+type Query struct {
+	// Start and End bound the initiation time (inclusive start, exclusive end); zero means
+	// unbounded.
+	Start, End        time.Time
+	Channels          []Channel
+	QueueIDs          []string
+	AgentIDs          []string
+	InitiationMethods []InitiationMethod
+	// Descending sorts newest first.
+	Descending bool
+	// After is the cursor: the initiation time and ID of the last contact of the previous page.
+	AfterTime time.Time
+	AfterID   string
+	// Limit is the page size (1–100).
+	Limit int
+}
+
+// FlowLog is one stored flow-log entry.
+type FlowLog struct {
+	Seq       int64
+	ContactID string
+	At        time.Time
+	// Entry is the flow.LogEntry JSON.
+	Entry []byte
+}
+
+// RecordEntry is one contact record in the outbox.
+type RecordEntry struct {
+	// Seq orders records across the deployment (assigned by the store).
+	Seq        int64
+	InstanceID string
+	ContactID  string
+	// LastUpdate is the record's LastUpdateTimestamp: with ContactId, what consumers dedupe on.
+	LastUpdate time.Time
+	// Initiated is the contact's InitiationTimestamp (for retention).
+	Initiated time.Time
+	// Body is the contact record JSON.
+	Body []byte
+}

@@ -1,0 +1,278 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/contact"
+	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/store"
+)
+
+func createInstance(t *testing.T, s store.Store, alias string) instance.Instance {
+	t.Helper()
+	in := newInstance(alias)
+	if err := s.Update(context.Background(), nil, func(ctx context.Context, tx store.Tx) error { return tx.CreateInstance(ctx, in) }); err != nil {
+		t.Fatalf("CreateInstance: %v", err)
+	}
+	return in
+}
+
+func sampleContact(inst string, n int, at time.Time) contact.Contact {
+	return contact.Contact{
+		InstanceID: inst, ID: fmt.Sprintf("c0000000-0000-4000-8000-%012d", n), Channel: contact.ChannelTask,
+		InitiationMethod: contact.InitiationAPI, State: contact.StateInitiated, Name: "Refund", Description: "call back",
+		References:       map[string]contact.Reference{"ticket": {Type: "URL", Value: "https://example.com/t/1"}},
+		Attributes:       map[string]string{"tier": "gold"},
+		CustomerEndpoint: &contact.Endpoint{Type: "TELEPHONE_NUMBER", Address: "+14155550100"},
+		SystemEndpoint:   &contact.Endpoint{Type: "CONTACT_FLOW", Address: "flow"},
+		FlowID:           "f1", Queue: contact.QueueInfo{Priority: 5}, Tags: map[string]string{"k": "v"},
+		InitiationTimestamp: at, LastUpdateTimestamp: at,
+	}
+}
+
+func testContacts(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	a, b := createInstance(t, s, "contacts-a"), createInstance(t, s, "contacts-b")
+	base := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	c := sampleContact(a.ID, 1, base)
+	if err := s.Update(ctx, ev("StartTaskContact"), func(ctx context.Context, tx store.Tx) error { return tx.CreateContact(ctx, c) }); err != nil {
+		t.Fatalf("CreateContact: %v", err)
+	}
+	get := func(inst, id string) (contact.Contact, error) {
+		var got contact.Contact
+		err := s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			got, err = tx.GetContact(ctx, inst, id)
+			return err
+		})
+		return got, err
+	}
+	got, err := get(a.ID, c.ID)
+	if err != nil {
+		t.Fatalf("GetContact: %v", err)
+	}
+	c.Version = 1
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Errorf("GetContact mismatch (-want +got):\n%s", diff)
+	}
+	// Another instance cannot see it.
+	_, err = get(b.ID, c.ID)
+	wantCode(t, err, apierr.CodeResourceNotFound)
+	// Duplicate.
+	err = s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error { return tx.CreateContact(ctx, c) })
+	wantCode(t, err, apierr.CodeDuplicateResource)
+
+	// Optimistic update: the first wins, a stale copy conflicts.
+	stale := got
+	got.State, got.Attributes = contact.StateInFlow, map[string]string{"tier": "platinum"}
+	got.Agent.ConnectedToAgentTimestamp = base.Add(time.Minute)
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error { return tx.UpdateContact(ctx, got) }); err != nil {
+		t.Fatalf("UpdateContact: %v", err)
+	}
+	err = s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error { return tx.UpdateContact(ctx, stale) })
+	wantCode(t, err, apierr.CodeResourceConflict)
+	again, _ := get(a.ID, c.ID)
+	if again.Version != 2 || again.Attributes["tier"] != "platinum" || !again.Agent.ConnectedToAgentTimestamp.Equal(base.Add(time.Minute)) {
+		t.Errorf("after update: %+v", again)
+	}
+	missing := sampleContact(a.ID, 999, base)
+	err = s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error { return tx.UpdateContact(ctx, missing) })
+	wantCode(t, err, apierr.CodeResourceNotFound)
+
+	// Flow sessions round-trip, replace and delete.
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.PutFlowSession(ctx, a.ID, c.ID, []byte(`{"v":1}`)); err != nil {
+			return err
+		}
+		return tx.PutFlowSession(ctx, a.ID, c.ID, []byte(`{"v":2}`))
+	}); err != nil {
+		t.Fatalf("PutFlowSession: %v", err)
+	}
+	var sess []byte
+	if err := s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		sess, err = tx.GetFlowSession(ctx, a.ID, c.ID)
+		return err
+	}); err != nil || string(sess) != `{"v":2}` {
+		t.Fatalf("GetFlowSession = %q, %v", sess, err)
+	}
+	err = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error { _, err := tx.GetFlowSession(ctx, b.ID, c.ID); return err })
+	wantCode(t, err, apierr.CodeResourceNotFound)
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error { return tx.DeleteFlowSession(ctx, a.ID, c.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error { _, err := tx.GetFlowSession(ctx, a.ID, c.ID); return err })
+	wantCode(t, err, apierr.CodeResourceNotFound)
+
+	// Flow logs keep order and pages.
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		return tx.AppendFlowLogs(ctx, a.ID, c.ID, base, [][]byte{[]byte(`{"n":1}`), []byte(`{"n":2}`), []byte(`{"n":3}`)})
+	}); err != nil {
+		t.Fatalf("AppendFlowLogs: %v", err)
+	}
+	var logs []contact.FlowLog
+	_ = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		logs, err = tx.ListFlowLogs(ctx, a.ID, c.ID, 0, 2)
+		return err
+	})
+	if len(logs) != 2 || string(logs[0].Entry) != `{"n":1}` || string(logs[1].Entry) != `{"n":2}` {
+		t.Fatalf("ListFlowLogs page 1 = %+v", logs)
+	}
+	_ = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		logs, err = tx.ListFlowLogs(ctx, a.ID, c.ID, logs[1].Seq, 2)
+		return err
+	})
+	if len(logs) != 1 || string(logs[0].Entry) != `{"n":3}` {
+		t.Fatalf("ListFlowLogs page 2 = %+v", logs)
+	}
+	_ = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		logs, err = tx.ListFlowLogs(ctx, b.ID, c.ID, 0, 10)
+		return err
+	})
+	if len(logs) != 0 {
+		t.Fatalf("another instance sees flow logs: %+v", logs)
+	}
+}
+
+func testContactSearch(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	a := createInstance(t, s, "search-a")
+	base := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	var all []string
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		for i := range 7 {
+			c := sampleContact(a.ID, 100+i, base.Add(time.Duration(i)*time.Minute))
+			if i%2 == 1 {
+				c.Channel, c.Queue.QueueID, c.Agent.AgentID = contact.ChannelChat, "q1", "agent-1"
+			}
+			if i == 6 {
+				c.State = contact.StateEnded
+			}
+			all = append(all, c.ID)
+			if err := tx.CreateContact(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q contact.Query) []string {
+		var ids []string
+		if err := s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			cs, err := tx.SearchContacts(ctx, a.ID, q)
+			for _, c := range cs {
+				ids = append(ids, c.ID)
+			}
+			return err
+		}); err != nil {
+			t.Fatalf("SearchContacts: %v", err)
+		}
+		return ids
+	}
+	// Pages of 3 forward and backward cover everything once, in order.
+	var fwd []string
+	q := contact.Query{Limit: 3}
+	for {
+		page := search(q)
+		fwd = append(fwd, page...)
+		if len(page) < 3 {
+			break
+		}
+		last := page[len(page)-1]
+		var lc contact.Contact
+		_ = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error { lc, _ = tx.GetContact(ctx, a.ID, last); return nil })
+		q.AfterTime, q.AfterID = lc.InitiationTimestamp, lc.ID
+	}
+	if diff := cmp.Diff(all, fwd); diff != "" {
+		t.Errorf("forward pages (-want +got):\n%s", diff)
+	}
+	desc := search(contact.Query{Descending: true, Limit: 2})
+	if diff := cmp.Diff([]string{all[6], all[5]}, desc); diff != "" {
+		t.Errorf("descending (-want +got):\n%s", diff)
+	}
+	chats := search(contact.Query{Channels: []contact.Channel{contact.ChannelChat}, QueueIDs: []string{"q1"}, AgentIDs: []string{"agent-1"}})
+	if diff := cmp.Diff([]string{all[1], all[3], all[5]}, chats); diff != "" {
+		t.Errorf("filters (-want +got):\n%s", diff)
+	}
+	window := search(contact.Query{Start: base.Add(2 * time.Minute), End: base.Add(4 * time.Minute)})
+	if diff := cmp.Diff([]string{all[2], all[3]}, window); diff != "" {
+		t.Errorf("time range (-want +got):\n%s", diff)
+	}
+	var active []contact.Contact
+	_ = s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		active, err = tx.ListActiveContacts(ctx, a.ID)
+		return err
+	})
+	if len(active) != 6 {
+		t.Errorf("ListActiveContacts = %d contacts, want 6", len(active))
+	}
+	// Retention deletes ended contacts initiated before the cut, with their records.
+	var n int
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		n, err = tx.DeleteContactsBefore(ctx, base.Add(time.Hour))
+		return err
+	}); err != nil || n != 1 {
+		t.Errorf("DeleteContactsBefore = %d, %v; want 1", n, err)
+	}
+}
+
+func testContactRecords(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	a := createInstance(t, s, "records-a")
+	base := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		for i := range 3 {
+			r := contact.RecordEntry{InstanceID: a.ID, ContactID: fmt.Sprintf("c-%d", i), LastUpdate: base.Add(time.Duration(i) * time.Second),
+				Initiated: base, Body: []byte(fmt.Sprintf(`{"ContactId":"c-%d"}`, i))}
+			if err := tx.AppendContactRecord(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("AppendContactRecord: %v", err)
+	}
+	var recs []contact.RecordEntry
+	var cur int64
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		if cur, err = tx.SinkCursor(ctx, "jsonl"); err != nil {
+			return err
+		}
+		if recs, err = tx.ListContactRecords(ctx, cur, 2); err != nil {
+			return err
+		}
+		return tx.SetSinkCursor(ctx, "jsonl", recs[len(recs)-1].Seq)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if cur != 0 || len(recs) != 2 || string(recs[0].Body) != `{"ContactId":"c-0"}` || !recs[1].LastUpdate.Equal(base.Add(time.Second)) {
+		t.Fatalf("first page: cursor %d, %+v", cur, recs)
+	}
+	_ = s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		if cur, err = tx.SinkCursor(ctx, "jsonl"); err != nil {
+			return err
+		}
+		recs, err = tx.ListContactRecords(ctx, cur, 10)
+		return err
+	})
+	if len(recs) != 1 || recs[0].ContactID != "c-2" {
+		t.Fatalf("second page after cursor %d: %+v", cur, recs)
+	}
+}
