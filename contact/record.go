@@ -17,7 +17,7 @@ type RecordContext struct {
 	InstanceARN string
 	// QueueARN and QueueName describe Contact.Queue.QueueID; AgentARN, AgentUsername,
 	// RoutingProfileARN and RoutingProfileName describe Contact.Agent.AgentID.
-	QueueARN, QueueName                                           string
+	QueueARN, QueueName                                            string
 	AgentARN, AgentUsername, RoutingProfileARN, RoutingProfileName string
 	// ExcludedAttributes are attribute keys never written to records (sensitive attributes).
 	ExcludedAttributes map[string]bool

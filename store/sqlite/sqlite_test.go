@@ -50,7 +50,7 @@ func TestSensitiveColumnsSealedOnDisk(t *testing.T) {
 		Status: instance.StatusActive, CreatedTime: time.Now().UTC().Truncate(time.Millisecond), Tags: map[string]string{}}
 	c := contact.Contact{InstanceID: inst.ID, ID: "c0000000-0000-4000-8000-000000000001", Channel: contact.ChannelTask,
 		InitiationMethod: contact.InitiationAPI, State: contact.StateInitiated, Name: "t",
-		Attributes:       map[string]string{"card": canary}, CustomerEndpoint: &contact.Endpoint{Type: "TELEPHONE_NUMBER", Address: "+1" + canary[:10]},
+		Attributes: map[string]string{"card": canary}, CustomerEndpoint: &contact.Endpoint{Type: "TELEPHONE_NUMBER", Address: "+1" + canary[:10]},
 		InitiationTimestamp: time.Now(), LastUpdateTimestamp: time.Now()}
 	err = s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateInstance(ctx, inst); err != nil {
