@@ -187,7 +187,9 @@ func waitState(t *testing.T, e *env, id string, want contact.State) contact.Cont
 	return c
 }
 
-func ev(op string) *audit.Event { return &audit.Event{Code: "test." + op, Actor: "operator:test", Operation: op} }
+func ev(op string) *audit.Event {
+	return &audit.Event{Code: "test." + op, Actor: "operator:test", Operation: op}
+}
 
 // TestTaskThroughQueueToRecord follows a task from StartContact through its flow (attributes,
 // an external function, a queue transfer), an offer, accept, agent end, after-contact work,
