@@ -41,6 +41,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("AuditTamper", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h) })
 	t.Run("FlowRecords", func(t *testing.T) { t.Parallel(); testFlowRecords(t, h) })
 	t.Run("SecurityKeys", func(t *testing.T) { t.Parallel(); testSecurityKeys(t, h) })
+	t.Run("RoutingHours", func(t *testing.T) { t.Parallel(); testRoutingHours(t, h) })
+	t.Run("RoutingQueuesAndProfiles", func(t *testing.T) { t.Parallel(); testRoutingQueuesAndProfiles(t, h) })
+	t.Run("RoutingAgentStatuses", func(t *testing.T) { t.Parallel(); testRoutingAgentStatuses(t, h) })
+	t.Run("RoutingQuickConnects", func(t *testing.T) { t.Parallel(); testRoutingQuickConnects(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
 }
 
