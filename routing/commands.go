@@ -24,7 +24,7 @@ func (r *Router) PutHours(h Hours) error {
 // contacts in the queue removes none of them; it only refuses new ones. Errors:
 // InvalidParameterException for a bad field, ResourceNotFoundException for unknown hours.
 func (r *Router) PutQueue(q Queue) error {
-	if err := q.normalise(); err != nil {
+	if err := q.Normalise(); err != nil {
 		return fmt.Errorf("put queue: %w", err)
 	}
 	if q.HoursOfOperationID != "" && r.hours[q.HoursOfOperationID] == nil {
@@ -46,7 +46,7 @@ func (r *Router) PutQueue(q Queue) error {
 // ResourceNotFoundException for an unknown queue.
 func (r *Router) PutRoutingProfile(p RoutingProfile) ([]Event, error) {
 	r.begin()
-	if err := p.check(func(id string) bool { return r.queues[id] != nil }); err != nil {
+	if err := p.Check(func(id string) bool { return r.queues[id] != nil }); err != nil {
 		return r.finish(), fmt.Errorf("put routing profile: %w", err)
 	}
 	np := &profile{def: p, agents: map[string]*agent{}}
@@ -322,7 +322,7 @@ func (r *Router) login(agentID, profileID string, status AgentStatus) error {
 	if p == nil {
 		return apierr.NotFound("routing profile", profileID)
 	}
-	if err := checkStatus(status); err != nil {
+	if err := status.Check(); err != nil {
 		return err
 	}
 	a := r.agents[agentID]
@@ -372,7 +372,7 @@ func (r *Router) SetAgentStatus(agentID string, status AgentStatus) ([]Event, er
 	r.begin()
 	a, err := r.agent(agentID)
 	if err == nil {
-		err = checkStatus(status)
+		err = status.Check()
 	}
 	if err != nil {
 		return r.finish(), fmt.Errorf("set agent status: %w", err)

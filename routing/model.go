@@ -74,7 +74,9 @@ type Queue struct {
 	Status QueueStatus
 }
 
-func (q *Queue) normalise() error {
+// Normalise checks q and fills defaults (an empty Status becomes ENABLED). Errors:
+// InvalidParameterException naming the field (missing ID, negative MaxContacts, unknown status).
+func (q *Queue) Normalise() error {
 	if q.ID == "" {
 		return apierr.InvalidParameter("queue ID is required")
 	}
@@ -150,7 +152,14 @@ const (
 	maxProfileDelaySeconds = 9999
 )
 
-func (p *RoutingProfile) check(queueExists func(string) bool) error {
+// Check validates p against Connect's limits (CreateRoutingProfile, MediaConcurrency,
+// RoutingProfileQueueConfig): each channel VOICE, CHAT or TASK listed once, concurrency VOICE 1
+// and CHAT/TASK 1–10, cross-channel behaviour ROUTE_CURRENT_CHANNEL_ONLY or ROUTE_ANY_CHANNEL,
+// each queue × channel once with priority 1–99 and delay 0–9999 s. queueExists reports whether a
+// queue ID exists (in the router, or in the instance's stored configuration); the queues of the
+// entries and a non-empty DefaultOutboundQueueID must. Errors: InvalidParameterException for a
+// bad field, ResourceNotFoundException for an unknown queue.
+func (p *RoutingProfile) Check(queueExists func(string) bool) error {
 	if p.ID == "" {
 		return apierr.InvalidParameter("routing profile ID is required")
 	}
@@ -234,7 +243,9 @@ func Available() AgentStatus { return AgentStatus{Name: "Available", Type: Statu
 // Offline returns the status named "Offline".
 func Offline() AgentStatus { return AgentStatus{Name: "Offline", Type: StatusOffline} }
 
-func checkStatus(s AgentStatus) error {
+// Check validates s: a name of 1–127 characters and a type ROUTABLE, CUSTOM or OFFLINE.
+// Errors: InvalidParameterException.
+func (s AgentStatus) Check() error {
 	if s.Name == "" || len(s.Name) > 127 {
 		return apierr.InvalidParameter("agent status name must be 1–127 characters")
 	}

@@ -126,7 +126,7 @@ func (r *Router) restore(s Snapshot) error {
 		if p == nil {
 			status = Offline()
 		}
-		if err := checkStatus(status); err != nil {
+		if err := status.Check(); err != nil {
 			return fmt.Errorf("agent %q: %w", as.ID, err)
 		}
 		a := &agent{id: as.ID, held: map[string]*contact{}, acw: map[string]acwEntry{}, status: status, missed: as.Missed, lastStatus: status, lastMissed: as.Missed}

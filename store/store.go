@@ -16,6 +16,7 @@ import (
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/routing"
 )
 
 // Tx is a transaction. Inside Update it may read and write; inside View it is read-only and a
@@ -26,6 +27,7 @@ type Tx interface {
 	identity.KeyStore
 	flow.RecordStore
 	contact.Store
+	routing.ConfigStore
 	// Setting returns a deployment-wide setting, or ok=false when unset.
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 	// SetSettingOnce stores a deployment-wide setting unless it is already set, and returns the

@@ -162,6 +162,9 @@ func (t *txn) SetDeletionProtection(ctx context.Context, id string, protected bo
 }
 
 func (t *txn) DeleteInstance(ctx context.Context, id string) error {
+	if err := t.deleteRoutingConfig(ctx, id); err != nil {
+		return fmt.Errorf("delete instance: %w", err)
+	}
 	res, err := t.exec(ctx, `DELETE FROM instances WHERE id = ?`, id)
 	if err := mustAffect(res, err, "instance", id); err != nil {
 		return fmt.Errorf("delete instance: %w", err)

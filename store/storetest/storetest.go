@@ -45,6 +45,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Contacts", func(t *testing.T) { t.Parallel(); testContacts(t, h) })
 	t.Run("ContactSearch", func(t *testing.T) { t.Parallel(); testContactSearch(t, h) })
 	t.Run("ContactRecords", func(t *testing.T) { t.Parallel(); testContactRecords(t, h) })
+	t.Run("RoutingHours", func(t *testing.T) { t.Parallel(); testRoutingHours(t, h) })
+	t.Run("RoutingQueuesAndProfiles", func(t *testing.T) { t.Parallel(); testRoutingQueuesAndProfiles(t, h) })
+	t.Run("RoutingAgentStatuses", func(t *testing.T) { t.Parallel(); testRoutingAgentStatuses(t, h) })
+	t.Run("RoutingQuickConnects", func(t *testing.T) { t.Parallel(); testRoutingQuickConnects(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
 }
 

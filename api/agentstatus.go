@@ -1,0 +1,289 @@
+package api
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/routing"
+	"github.com/ringfence/ringfence/store"
+)
+
+// agentStatusOperations are the agent-status operations (Amazon Connect API reference:
+// CreateAgentStatus, DescribeAgentStatus, ListAgentStatuses, UpdateAgentStatus) and
+// PutUserStatus, which sets a user's current status.
+func agentStatusOperations() []operation {
+	return []operation{
+		{name: "CreateAgentStatus", pattern: "PUT /agent-status/{InstanceId}", handle: (*Server).createAgentStatus},
+		{name: "DescribeAgentStatus", pattern: "GET /agent-status/{InstanceId}/{AgentStatusId}", handle: (*Server).describeAgentStatus},
+		{name: "ListAgentStatuses", pattern: "GET /agent-status/{InstanceId}", handle: (*Server).listAgentStatuses},
+		{name: "UpdateAgentStatus", pattern: "POST /agent-status/{InstanceId}/{AgentStatusId}", handle: (*Server).updateAgentStatus},
+		{name: "PutUserStatus", pattern: "PUT /users/{InstanceId}/{UserId}/status", handle: (*Server).putUserStatus},
+	}
+}
+
+// maxDisplayOrder is the highest DisplayOrder (Connect API reference, CreateAgentStatus: 1–50).
+const maxDisplayOrder = 50
+
+func checkDisplayOrder(v *int) error {
+	if v != nil && (*v < 1 || *v > maxDisplayOrder) {
+		return apierr.InvalidParameter(fmt.Sprintf("DisplayOrder must be 1-%d", maxDisplayOrder))
+	}
+	return nil
+}
+
+func checkStatusState(state string) error {
+	if state != string(routing.AgentStatusEnabled) && state != string(routing.AgentStatusDisabled) {
+		return apierr.InvalidParameter("State must be ENABLED or DISABLED")
+	}
+	return nil
+}
+
+// createAgentStatus implements CreateAgentStatus (PUT /agent-status/{InstanceId}). The
+// statuses created are CUSTOM (non-productive: not routable); every instance starts with
+// Available (ROUTABLE) and Offline (OFFLINE).
+func (s *Server) createAgentStatus(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		Name         *string           `json:"Name"`
+		Description  *string           `json:"Description"`
+		State        string            `json:"State"`
+		DisplayOrder *int              `json:"DisplayOrder"`
+		Tags         map[string]string `json:"Tags"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if in.Name == nil {
+		return nil, apierr.InvalidParameter("Name is required")
+	}
+	if err := checkNameDescription(in.Name, in.Description); err != nil {
+		return nil, err
+	}
+	if err := checkStatusState(in.State); err != nil {
+		return nil, err
+	}
+	if err := checkDisplayOrder(in.DisplayOrder); err != nil {
+		return nil, err
+	}
+	tags, err := checkTags(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	rec := routing.AgentStatusRecord{InstanceID: inst, ID: NewID(), AgentStatus: routing.AgentStatus{Name: *in.Name, Type: routing.StatusCustom},
+		State: routing.AgentStatusState(in.State), Tags: tags, LastModified: s.now()}
+	if in.Description != nil {
+		rec.Description = *in.Description
+	}
+	if in.DisplayOrder != nil {
+		rec.DisplayOrder = *in.DisplayOrder
+	}
+	if err := rec.AgentStatus.Check(); err != nil {
+		return nil, err
+	}
+	arn := s.resourceARN(inst, arnAgentStatus, rec.ID)
+	c.ev.Resource = arn
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if err := requireInstance(ctx, tx, inst); err != nil {
+			return err
+		}
+		return tx.CreateAgentStatus(ctx, rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"AgentStatusId": rec.ID, "AgentStatusARN": arn}, nil
+}
+
+// describeAgentStatus implements DescribeAgentStatus.
+func (s *Server) describeAgentStatus(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.pathResourceID(c, "AgentStatusId", inst, arnAgentStatus)
+	if err != nil {
+		return nil, err
+	}
+	var rec routing.AgentStatusRecord
+	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		rec, err = tx.GetAgentStatus(ctx, inst, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{
+		"AgentStatusId": rec.ID, "AgentStatusARN": s.resourceARN(inst, arnAgentStatus, rec.ID), "Name": rec.Name,
+		"Description": rec.Description, "Type": string(rec.Type), "State": string(rec.State), "Tags": rec.Tags,
+		"LastModifiedTime": epochSeconds(rec.LastModified), "LastModifiedRegion": s.cfg.Region,
+	}
+	if rec.DisplayOrder > 0 {
+		out["DisplayOrder"] = rec.DisplayOrder
+	}
+	withoutEmpty(out, "Description")
+	return map[string]any{"AgentStatus": out}, nil
+}
+
+// listAgentStatuses implements ListAgentStatuses (AgentStatusTypes filter; maxResults 1–1000,
+// default 100).
+func (s *Server) listAgentStatuses(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := readPage(c, "status", 100, 1000)
+	if err != nil {
+		return nil, err
+	}
+	var types []routing.StatusType
+	for _, t := range c.r.URL.Query()["AgentStatusTypes"] {
+		switch st := routing.StatusType(t); st {
+		case routing.StatusRoutable, routing.StatusCustom, routing.StatusOffline:
+			types = append(types, st)
+		default:
+			return nil, apierr.InvalidParameter(fmt.Sprintf("AgentStatusTypes must be ROUTABLE, CUSTOM or OFFLINE, got %q", truncate(t, 32)))
+		}
+	}
+	var page []routing.AgentStatusRecord
+	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		if err := requireInstance(ctx, tx, inst); err != nil {
+			return err
+		}
+		var err error
+		page, err = tx.ListAgentStatuses(ctx, inst, types, p.after, p.limit+1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if len(page) > p.limit {
+		page = page[:p.limit]
+		out["NextToken"] = pageToken("status", page[p.limit-1].ID)
+	}
+	items := []map[string]any{}
+	for _, rec := range page {
+		items = append(items, map[string]any{"Id": rec.ID, "Arn": s.resourceARN(inst, arnAgentStatus, rec.ID), "Name": rec.Name,
+			"Type": string(rec.Type), "LastModifiedTime": epochSeconds(rec.LastModified), "LastModifiedRegion": s.cfg.Region})
+	}
+	out["AgentStatusSummaryList"] = items
+	return out, nil
+}
+
+// updateAgentStatus implements UpdateAgentStatus: Name, Description, DisplayOrder (or
+// ResetOrderNumber to clear it) and State, each optional. Available (ROUTABLE) and Offline
+// (OFFLINE) can be renamed but not disabled: agents always need both.
+func (s *Server) updateAgentStatus(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.pathResourceID(c, "AgentStatusId", inst, arnAgentStatus)
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		Name             *string `json:"Name"`
+		Description      *string `json:"Description"`
+		State            *string `json:"State"`
+		DisplayOrder     *int    `json:"DisplayOrder"`
+		ResetOrderNumber bool    `json:"ResetOrderNumber"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if err := checkNameDescription(in.Name, in.Description); err != nil {
+		return nil, err
+	}
+	if in.State != nil {
+		if err := checkStatusState(*in.State); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkDisplayOrder(in.DisplayOrder); err != nil {
+		return nil, err
+	}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		rec, err := tx.GetAgentStatus(ctx, inst, id)
+		if err != nil {
+			return err
+		}
+		if in.Name != nil {
+			rec.Name = *in.Name
+		}
+		if in.Description != nil {
+			rec.Description = *in.Description
+		}
+		if in.State != nil {
+			if rec.Type != routing.StatusCustom && *in.State == string(routing.AgentStatusDisabled) {
+				return apierr.InvalidRequest(fmt.Sprintf("the %s status %q cannot be disabled", rec.Type, rec.Name))
+			}
+			rec.State = routing.AgentStatusState(*in.State)
+		}
+		if in.DisplayOrder != nil {
+			rec.DisplayOrder = *in.DisplayOrder
+		}
+		if in.ResetOrderNumber {
+			rec.DisplayOrder = 0
+		}
+		rec.LastModified = s.now()
+		return tx.UpdateAgentStatus(ctx, rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// putUserStatus implements PutUserStatus (PUT /users/{InstanceId}/{UserId}/status): it stores
+// the status the user is in now (the router applies it to a logged-in agent). The status must
+// be an ENABLED status of the instance; the user must exist (see userExists).
+func (s *Server) putUserStatus(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	userID := c.r.PathValue("UserId")
+	c.ev.Resource = s.resourceARN(inst, "agent", truncate(userID, maxResourceID))
+	var in struct {
+		AgentStatusId string `json:"AgentStatusId"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if in.AgentStatusId == "" {
+		return nil, apierr.InvalidParameter("AgentStatusId is required")
+	}
+	if err := checkBodyID("AgentStatusId", in.AgentStatusId); err != nil {
+		return nil, err
+	}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if err := requireInstance(ctx, tx, inst); err != nil {
+			return err
+		}
+		ok, err := s.userExists(ctx, tx, inst, userID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apierr.NotFound("user", truncate(userID, 64))
+		}
+		st, err := tx.GetAgentStatus(ctx, inst, in.AgentStatusId)
+		if err != nil {
+			return err
+		}
+		if st.State != routing.AgentStatusEnabled {
+			return apierr.InvalidRequest(fmt.Sprintf("agent status %q is disabled", st.Name))
+		}
+		return tx.SetUserStatus(ctx, routing.UserStatus{InstanceID: inst, UserID: userID, AgentStatusID: st.ID, Since: s.now()})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
