@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,7 @@ func operations() []operation {
 		{name: "ListInstances", pattern: "GET /instance", handle: (*Server).listInstances},
 		{name: "DescribeInstance", pattern: "GET /instance/{InstanceId}", handle: (*Server).describeInstance},
 		{name: "DeleteInstance", pattern: "DELETE /instance/{InstanceId}", handle: (*Server).deleteInstance},
-	}, append(flowOperations(), securityKeyOperations()...)...)
+	}, slices.Concat(flowOperations(), securityKeyOperations(), userOperations(), securityProfileOperations())...)
 }
 
 // instanceJSON is Connect's Instance data type (API_Instance) and, without Tags, its

@@ -23,6 +23,15 @@ type Tx interface {
 	instance.Store
 	instance.SecurityKeyStore
 	identity.KeyStore
+	identity.UserDirectory
+	identity.SecurityProfileStore
+	identity.CredentialStore
+	identity.TOTPSecretStore
+	identity.TOTPStore
+	identity.RecoveryCodeStore
+	identity.RecoveryCodeWriter
+	identity.SessionStore
+	identity.AttemptStore
 	flow.RecordStore
 	// Setting returns a deployment-wide setting, or ok=false when unset.
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
