@@ -202,9 +202,13 @@ func (s *Server) requireFlow(ctx context.Context, tx store.Tx, instanceID, id st
 	return local, nil
 }
 
-// userExists reports whether userID names a user of the instance. Users and their store
-// arrive separately; until then every ID of 1–500 characters passes. PutUserStatus and USER
-// quick connects ask here, so the real check lands in one place.
-func (s *Server) userExists(_ context.Context, _ store.Tx, _, userID string) (bool, error) {
-	return userID != "" && len(userID) <= maxResourceID, nil
+// userExists reports whether userID is a user of the instance.
+func (s *Server) userExists(ctx context.Context, tx store.Tx, instanceID, userID string) (bool, error) {
+	if _, err := tx.GetUser(ctx, instanceID, userID); err != nil {
+		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }

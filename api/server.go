@@ -7,9 +7,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +25,7 @@ import (
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/store"
 )
@@ -50,6 +54,9 @@ type Config struct {
 	// Profiles looks up the security profiles of user principals; nil means users hold none
 	// (every operation is then refused to them: default deny).
 	Profiles ProfileSource
+	// Hasher hashes the passwords CreateUser sets (argon2id); nil means
+	// identity.NewPasswordHasher().
+	Hasher *identity.PasswordHasher
 	// Registerer receives the API metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
@@ -71,6 +78,8 @@ type Server struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	metrics  *metrics
+	hasher   identity.PasswordHasher
+	policy   identity.PasswordPolicy
 }
 
 // New builds a Server; it fails when a required field is missing.
@@ -94,7 +103,11 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, secrets: cfg.Secrets, log: cfg.Logger,
-		throttle: newThrottle(cfg.RatePerSecond, cfg.Burst, cfg.Now), metrics: newMetrics(cfg.Registerer)}
+		throttle: newThrottle(cfg.RatePerSecond, cfg.Burst, cfg.Now), metrics: newMetrics(cfg.Registerer),
+		hasher: identity.NewPasswordHasher(), policy: identity.NewPasswordPolicy(false)}
+	if cfg.Hasher != nil {
+		s.hasher = *cfg.Hasher
+	}
 	v, err := sigv4.New(sigv4.Config{
 		Credentials:  sigv4.CredentialSourceFunc(s.lookupAccessKey),
 		Regions:      []string{cfg.Region},
@@ -125,6 +138,10 @@ type operation struct {
 	pattern string
 	// handle does the work. It returns the response body (marshalled as JSON) or an error.
 	handle func(s *Server, c *call) (any, error)
+	// bodyInstance marks operations whose instance is the InstanceId member of the JSON body
+	// (SearchUsers, ...) rather than a path segment; it is lifted into the InstanceId path
+	// value before authorisation, so every later step sees it in one place.
+	bodyInstance bool
 }
 
 // call is the state of one request as it passes through the API.
@@ -220,6 +237,11 @@ func (s *Server) serve(op operation, c *call) (any, error) {
 	if !s.throttle.allow(p.AccessKeyID) {
 		return nil, apierr.New(apierr.CodeThrottling, "rate exceeded")
 	}
+	if op.bodyInstance {
+		if err := liftBodyInstance(c); err != nil {
+			return nil, err
+		}
+	}
 	if op.handle != nil && op.name != unknownOperationName {
 		if err := s.authorize(c, op.name); err != nil {
 			return nil, err
@@ -243,7 +265,12 @@ func (s *Server) authorize(c *call, op string) error {
 		}
 		caller.Profiles = profiles
 	}
-	d := identity.Evaluate(caller, op, s.pathInstanceID(c.r))
+	inst := s.pathInstanceID(c.r)
+	if instance.ValidID(inst) {
+		// A refusal names the instance it was about; handlers set it again on success.
+		c.ev.InstanceID = inst
+	}
+	d := identity.EvaluateOn(caller, op, inst, s.pathUserID(c.r, inst))
 	if !d.Allowed {
 		c.ev.Details = map[string]string{"authz": d.Reason}
 		if len(d.Permissions) > 0 {
@@ -262,6 +289,31 @@ func (s *Server) pathInstanceID(r *http.Request) string {
 		return arnID
 	}
 	return id
+}
+
+// liftBodyInstance reads the request body (within the size limit), sets the InstanceId path
+// value from its InstanceId member, and puts the body back for the handler.
+func liftBodyInstance(c *call) error {
+	b, err := io.ReadAll(c.r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apierr.New(apierr.CodeRequestEntityTooLarge, "request body exceeds %d bytes", mbe.Limit)
+		}
+		return apierr.InvalidRequest("could not read the request body")
+	}
+	c.r.Body = io.NopCloser(bytes.NewReader(b))
+	var in struct {
+		InstanceId string `json:"InstanceId"`
+	}
+	if err := decodeJSON(b, &in); err != nil {
+		return err
+	}
+	if in.InstanceId == "" {
+		return apierr.InvalidParameter("InstanceId is required")
+	}
+	c.r.SetPathValue("InstanceId", in.InstanceId)
+	return nil
 }
 
 func unknownOperation(_ *Server, c *call) (any, error) {

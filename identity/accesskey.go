@@ -1,5 +1,7 @@
-// Package identity holds who may act in Ringfence: API access keys today; users, security
-// profiles, the authorizer, sessions and MFA grow here.
+// Package identity holds who may act in Ringfence: users and security profiles, API access
+// keys, the deny-first authorizer, passwords and lockout, sessions and MFA. It defines the
+// store interfaces (UserDirectory, SecurityProfileStore, CredentialStore, SessionStore,
+// AttemptStore, TOTPSecretStore, ...) that store.Tx embeds; the SQL engines implement them.
 package identity
 
 import (
@@ -70,6 +72,9 @@ type KeyStore interface {
 	// SetAccessKeySecret replaces a key's sealed secret (used when rewrapping under a newer
 	// key-encryption key; the secret itself does not change).
 	SetAccessKeySecret(ctx context.Context, id string, ciphertext []byte) error
+	// RevokeUserAccessKeys sets every active key of the user Inactive and returns how many it
+	// revoked (used when the user is deleted).
+	RevokeUserAccessKeys(ctx context.Context, instanceID, userID string) (int, error)
 }
 
 // NewAccessKeyID returns a fresh access key ID ("AKRF" + 16 base32 characters).

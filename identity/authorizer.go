@@ -36,7 +36,7 @@ const DeniedMessage = "You do not have sufficient access to perform this action.
 // identifiers only (permission names, an action name): never a value.
 type Decision struct {
 	Allowed bool
-	// Reason is one of: "operator", "allowed", "unknown action", "not a user",
+	// Reason is one of: "operator", "allowed", "self" (EvaluateOn), "unknown action", "not a user",
 	// "other instance", "operator only", "denied by profile", "blocked by restrictive
 	// permission", "missing permission".
 	Reason string
@@ -121,6 +121,25 @@ func Evaluate(c Caller, action, instanceID string) Decision {
 		return deny("missing permission", hit)
 	}
 	return Decision{Allowed: true, Reason: "allowed"}
+}
+
+// selfActions are the actions a user may take on its own user record without the permission
+// they otherwise need: DescribeUser, so an agent can read its own configuration (routing
+// profile, phone settings) as Connect's agent application does for the signed-in agent.
+// Read-only.
+var selfActions = map[string]bool{"DescribeUser": true}
+
+// EvaluateOn is Evaluate for an action about one user, targetUserID ("" when the action is
+// about no particular user). A user lacking the permission of a self action (DescribeUser)
+// is allowed it on its own record, in its own instance (Reason "self"); a deny rule on that
+// permission still refuses it, and every other outcome is Evaluate's.
+func EvaluateOn(c Caller, action, instanceID, targetUserID string) Decision {
+	d := Evaluate(c, action, instanceID)
+	if !d.Allowed && d.Reason == "missing permission" && selfActions[action] &&
+		c.Kind == PrincipalUser && targetUserID != "" && targetUserID == c.UserID && instanceID == c.InstanceID {
+		return Decision{Allowed: true, Reason: "self"}
+	}
+	return d
 }
 
 // holds reports whether any profile lists canonical permission p, in any spelling, among its

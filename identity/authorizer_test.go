@@ -289,3 +289,37 @@ func BenchmarkAuthorizeAgent(b *testing.B) {
 		}
 	}
 }
+
+func TestEvaluateOnSelf(t *testing.T) {
+	agent := SecurityProfile{InstanceID: "inst-a", Name: "Agent", Permissions: []string{"BasicAgentAccess"}}
+	denyView := SecurityProfile{InstanceID: "inst-a", Name: "NoUsers", DenyPermissions: []string{"Users.View"}}
+	me := Caller{Kind: PrincipalUser, InstanceID: "inst-a", UserID: "u-me", Profiles: []SecurityProfile{agent}}
+	tests := []struct {
+		name       string
+		c          Caller
+		action     string
+		inst       string
+		target     string
+		wantReason string
+		wantCode   apierr.Code
+	}{
+		{"describes itself", me, "DescribeUser", "inst-a", "u-me", "self", ""},
+		{"describes another user", me, "DescribeUser", "inst-a", "u-other", "missing permission", apierr.CodeAccessDenied},
+		{"no target", me, "DescribeUser", "inst-a", "", "missing permission", apierr.CodeAccessDenied},
+		{"not a self action", me, "UpdateUserIdentityInfo", "inst-a", "u-me", "missing permission", apierr.CodeAccessDenied},
+		{"its ID in another instance", me, "DescribeUser", "inst-b", "u-me", "other instance", apierr.CodeResourceNotFound},
+		{"a deny rule still wins", Caller{Kind: PrincipalUser, InstanceID: "inst-a", UserID: "u-me", Profiles: []SecurityProfile{agent, denyView}},
+			"DescribeUser", "inst-a", "u-me", "denied by profile", apierr.CodeAccessDenied},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := EvaluateOn(tc.c, tc.action, tc.inst, tc.target)
+			if d.Reason != tc.wantReason || d.Allowed != (tc.wantCode == "") {
+				t.Errorf("EvaluateOn = %+v, want reason %q", d, tc.wantReason)
+			}
+			if tc.wantCode != "" && !apierr.HasCode(d.Err, tc.wantCode) {
+				t.Errorf("error = %v, want %s", d.Err, tc.wantCode)
+			}
+		})
+	}
+}

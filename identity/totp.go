@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/secret"
 )
 
@@ -67,6 +68,46 @@ type TOTPStore interface {
 	// the one stored (or none is), and reports whether it did. Concurrent calls with the same
 	// step: exactly one returns true.
 	UseTOTPStep(ctx context.Context, instanceID, userID string, step int64) (bool, error)
+}
+
+// TOTPSecret is a user's stored TOTP secret. The store holds only ciphertext: the caller
+// seals the base32 secret with the keyring (Envelope.SealString with TOTPSecretAAD) before
+// storing and opens it after reading.
+type TOTPSecret struct {
+	// Ciphertext is the sealed base32 secret.
+	Ciphertext []byte
+	// Confirmed is set once the user proved possession with a first valid code; until then
+	// the secret is an enrolment in progress and does not satisfy MFA.
+	Confirmed bool
+	// CreatedTime is UTC, millisecond precision.
+	CreatedTime time.Time
+}
+
+// TOTPSecretAAD binds a sealed TOTP secret to its place: table user_totp, the user ID as
+// row, column secret_ciphertext, and the user's instance. A secret copied to another user
+// or instance does not open.
+func TOTPSecretAAD(instanceID, userID string) keyring.AAD {
+	return keyring.AAD{InstanceID: instanceID, Table: "user_totp", RowID: userID, Column: "secret_ciphertext"}
+}
+
+// TOTPSecretStore keeps each user's sealed TOTP secret (at most one per user). Methods are
+// scoped by instance and return ResourceNotFoundException for a user without a secret.
+type TOTPSecretStore interface {
+	// SetTOTPSecret stores (or replaces, restarting enrolment) the user's secret.
+	SetTOTPSecret(ctx context.Context, instanceID, userID string, s TOTPSecret) error
+	// GetTOTPSecret returns the user's secret.
+	GetTOTPSecret(ctx context.Context, instanceID, userID string) (TOTPSecret, error)
+	// ConfirmTOTPSecret marks the user's secret confirmed.
+	ConfirmTOTPSecret(ctx context.Context, instanceID, userID string) error
+	// DeleteTOTPSecret removes the user's secret (and its last used step).
+	DeleteTOTPSecret(ctx context.Context, instanceID, userID string) error
+}
+
+// RecoveryCodeWriter replaces a user's recovery codes.
+type RecoveryCodeWriter interface {
+	// ReplaceRecoveryCodes makes hashes (HashRecoveryCode values) the user's only unused
+	// recovery codes; earlier ones stop working.
+	ReplaceRecoveryCodes(ctx context.Context, instanceID, userID string, hashes []string) error
 }
 
 // RecoveryCodeStore keeps the SHA-256 hashes of a user's unused recovery codes.

@@ -72,9 +72,15 @@ type User struct {
 	// Tags: at most 50; keys 1–128 characters not starting with "aws:", values at most 256.
 	Tags map[string]string
 	// Disabled users cannot sign in and have no sessions (Ringfence extension; Connect's
-	// admin website has the same switch).
+	// admin website has the same switch). The API authorizer gives a disabled user's access
+	// keys no security profiles, so every operation is refused to them.
 	Disabled bool
-	// LastModifiedTime is UTC.
+	// MFAEnrollmentRequired (Ringfence extension) makes the next sign-in enrol a TOTP
+	// authenticator before anything else; set for users whose profiles require MFA (see
+	// RequiresMFA) until they enrol.
+	MFAEnrollmentRequired bool
+	// CreatedTime and LastModifiedTime are UTC, millisecond precision.
+	CreatedTime      time.Time
 	LastModifiedTime time.Time
 }
 
@@ -91,6 +97,26 @@ type UserStore interface {
 	// GetUserByUsername looks the user up by NormalizeUsername(username), or
 	// ResourceNotFoundException.
 	GetUserByUsername(ctx context.Context, instanceID, username string) (User, error)
+}
+
+// UserDirectory is the instance's user directory: UserStore plus the writes the
+// administration API makes. Every method is scoped by instance ID; a user of another
+// instance is ResourceNotFoundException. Callers (package api, the node's bootstrap) check
+// that referenced security profiles exist in the same transaction before writing.
+type UserDirectory interface {
+	UserStore
+	// CreateUser stores u with its SecurityProfileIDs. A username already taken in the
+	// instance (compared with NormalizeUsername) is DuplicateResourceException.
+	CreateUser(ctx context.Context, u User) error
+	// UpdateUser replaces every field of the stored user u.ID except Username, InstanceID and
+	// CreatedTime, including its security profile list; ResourceNotFoundException when absent.
+	UpdateUser(ctx context.Context, u User) error
+	// DeleteUser deletes the user with its password hash, MFA secrets, recovery codes and
+	// sessions; ResourceNotFoundException when absent. Its access keys are kept (revoked by
+	// the caller, see KeyStore.RevokeUserAccessKeys) so the audit trail can name them.
+	DeleteUser(ctx context.Context, instanceID, userID string) error
+	// ListUsers returns at most limit users with ID greater than after, in ID order.
+	ListUsers(ctx context.Context, instanceID, after string, limit int) ([]User, error)
 }
 
 // Validation limits, from the CreateUser, UserIdentityInfo and UserPhoneConfig pages of the

@@ -24,10 +24,17 @@ type BootstrapResult struct {
 	AccessKeyID     string               `json:"access_key_id"`
 	SecretAccessKey secret.Value[string] `json:"-"`
 	CACertPath      string               `json:"ca_cert_path"`
+	// AdminUsername and AdminPassword are set only by the run that created the instance's
+	// first administrator (AdminUsername, Admin profile, MFA enrolment due at first sign-in).
+	AdminUsername string               `json:"admin_username,omitempty"`
+	AdminPassword secret.Value[string] `json:"-"`
 }
 
 // Bootstrap makes sure the instance with the given alias exists (creating it, deletion-
-// protected, when it does not) and issues a new operator access key. It is idempotent for the
+// protected, with Connect's default security profiles, when it does not), that it has the
+// administrator user "admin" (created with the Admin profile, a random password whose
+// argon2id hash alone is stored, and MFA enrolment due at first sign-in), and issues a new
+// operator access key. It is idempotent for the
 // instance; each run issues a fresh key (earlier keys stay valid until revoked with
 // `ringfence keys revoke`), because a stored secret is never shown twice. It works whether or
 // not a server is running on the same data directory. Both steps are audited with actor "host".
@@ -71,6 +78,10 @@ func (n *Node) Bootstrap(ctx context.Context, alias string) (BootstrapResult, er
 	case err != nil:
 		return BootstrapResult{}, fmt.Errorf("bootstrap: %w", err)
 	}
+	admin, created, err := n.ensureUser(ctx, inst.ID, AdminUsername, "Instance", "Administrator", identity.ProfileAdmin, true)
+	if err != nil {
+		return BootstrapResult{}, fmt.Errorf("bootstrap: administrator: %w", err)
+	}
 	key, sec, err := n.IssueOperatorKey(ctx, "bootstrap")
 	if err != nil {
 		return BootstrapResult{}, err
@@ -78,6 +89,9 @@ func (n *Node) Bootstrap(ctx context.Context, alias string) (BootstrapResult, er
 	res := BootstrapResult{
 		InstanceID: inst.ID, InstanceARN: inst.ARN(n.Config.Region, n.AccountID), Region: n.Config.Region,
 		Endpoint: n.Endpoint(), AccessKeyID: key.ID, SecretAccessKey: sec,
+	}
+	if created {
+		res.AdminUsername, res.AdminPassword = admin.Username, admin.Password
 	}
 	if n.Config.TLSCert == "" && !n.Config.InsecureHTTP {
 		_, _, ca, err := ensureSelfSigned(filepath.Join(n.Config.DataDir, "tls"), time.Now())

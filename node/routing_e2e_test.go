@@ -405,10 +405,13 @@ func TestSDKRoutingConfig(t *testing.T) {
 			offline = aws.ToString(s.Id)
 		}
 	}
-	if _, err := c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String("agent-1"), AgentStatusId: aws.String(available)}); err != nil {
+	_, err = c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String("00000000-0000-4000-8000-000000000000"), AgentStatusId: aws.String(available)})
+	wantAPIError(t, err, "ResourceNotFoundException")
+	agentID := createAgentUser(t, c, aws.ToString(inst), "agent.one")
+	if _, err := c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String(agentID), AgentStatusId: aws.String(available)}); err != nil {
 		t.Fatalf("PutUserStatus Available: %v", err)
 	}
-	if _, err := c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String("agent-1"), AgentStatusId: lunch.AgentStatusId}); err != nil {
+	if _, err := c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String(agentID), AgentStatusId: lunch.AgentStatusId}); err != nil {
 		t.Fatalf("PutUserStatus Lunch: %v", err)
 	}
 	if _, err := c.UpdateAgentStatus(ctx, &connect.UpdateAgentStatusInput{InstanceId: inst, AgentStatusId: lunch.AgentStatusId, Name: aws.String("Lunch break"),
@@ -419,9 +422,9 @@ func TestSDKRoutingConfig(t *testing.T) {
 	if s := das.AgentStatus; aws.ToString(s.Name) != "Lunch break" || s.State != types.AgentStatusStateDisabled || s.DisplayOrder != nil {
 		t.Errorf("DescribeAgentStatus after update = %+v", s)
 	}
-	_, err = c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String("agent-1"), AgentStatusId: lunch.AgentStatusId})
+	_, err = c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String(agentID), AgentStatusId: lunch.AgentStatusId})
 	wantAPIError(t, err, "InvalidRequestException")
-	_, err = c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String("agent-1"), AgentStatusId: aws.String("no-such-status")})
+	_, err = c.PutUserStatus(ctx, &connect.PutUserStatusInput{InstanceId: inst, UserId: aws.String(agentID), AgentStatusId: aws.String("no-such-status")})
 	wantAPIError(t, err, "ResourceNotFoundException")
 	_, err = c.UpdateAgentStatus(ctx, &connect.UpdateAgentStatusInput{InstanceId: inst, AgentStatusId: aws.String(offline), State: types.AgentStatusStateDisabled})
 	wantAPIError(t, err, "InvalidRequestException")
@@ -437,7 +440,7 @@ func TestSDKRoutingConfig(t *testing.T) {
 	}
 	if _, err := c.CreateQuickConnect(ctx, &connect.CreateQuickConnectInput{InstanceId: inst, Name: aws.String("To Ann"),
 		QuickConnectConfig: &types.QuickConnectConfig{QuickConnectType: types.QuickConnectTypeUser,
-			UserConfig: &types.UserQuickConnectConfig{UserId: aws.String("agent-1"), ContactFlowId: flow.ContactFlowId}}}); err != nil {
+			UserConfig: &types.UserQuickConnectConfig{UserId: aws.String(agentID), ContactFlowId: flow.ContactFlowId}}}); err != nil {
 		t.Fatalf("CreateQuickConnect USER: %v", err)
 	}
 	qcPhone, err := c.CreateQuickConnect(ctx, &connect.CreateQuickConnectInput{InstanceId: inst, Name: aws.String("Head office"),
@@ -565,4 +568,25 @@ func TestAWSCLIRouting(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "InvalidParameterException") {
 		t.Errorf("create-routing-profile with CHAT 11: err=%v output=%s; want InvalidParameterException", err, out)
 	}
+}
+
+// createAgentUser creates a user with the Agent security profile and returns its ID.
+func createAgentUser(t *testing.T, c *connect.Client, inst, username string) string {
+	t.Helper()
+	ctx := context.Background()
+	sps, err := c.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: aws.String(inst)})
+	if err != nil {
+		t.Fatalf("ListSecurityProfiles: %v", err)
+	}
+	var agent string
+	for _, sp := range sps.SecurityProfileSummaryList {
+		if aws.ToString(sp.Name) == "Agent" {
+			agent = aws.ToString(sp.Id)
+		}
+	}
+	u, err := c.CreateUser(ctx, createUserInput(inst, username, agent))
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	return aws.ToString(u.UserId)
 }

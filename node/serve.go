@@ -24,6 +24,7 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 		Region: n.Config.Region, AccountID: n.AccountID, Endpoint: n.Endpoint(),
 		MaxBodyBytes: n.Config.MaxBodyBytes, RatePerSecond: n.Config.APIRate, Burst: n.Config.APIBurst,
 		Store: n.Store, Secrets: n.Secrets, Logger: n.Config.Logger, Registerer: reg,
+		Profiles: store.UserProfiles{Store: n.Store},
 	})
 	if err != nil {
 		return nil, err

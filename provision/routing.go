@@ -45,7 +45,7 @@ func seedRouting(ctx context.Context, tx store.Tx, inst instance.Instance, env E
 	queue := routing.QueueRecord{InstanceID: inst.ID, Queue: routing.Queue{ID: env.NewID(), HoursOfOperationID: hours.ID, Status: routing.QueueEnabled},
 		Name: BasicQueueName, Description: "A simple, basic queue", Tags: map[string]string{}, LastModified: now}
 	profile := routing.RoutingProfileRecord{InstanceID: inst.ID, RoutingProfile: routing.RoutingProfile{
-		ID: env.NewID(), DefaultOutboundQueueID: queue.ID,
+		ID: BasicRoutingProfileID(inst.ID), DefaultOutboundQueueID: queue.ID,
 		MediaConcurrencies: []routing.MediaConcurrency{
 			{Channel: routing.ChannelVoice, Concurrency: 1, CrossChannelBehavior: routing.RouteCurrentChannelOnly},
 			{Channel: routing.ChannelChat, Concurrency: basicChatConcurrency, CrossChannelBehavior: routing.RouteCurrentChannelOnly},

@@ -25,6 +25,15 @@ type Tx interface {
 	instance.Store
 	instance.SecurityKeyStore
 	identity.KeyStore
+	identity.UserDirectory
+	identity.SecurityProfileStore
+	identity.CredentialStore
+	identity.TOTPSecretStore
+	identity.TOTPStore
+	identity.RecoveryCodeStore
+	identity.RecoveryCodeWriter
+	identity.SessionStore
+	identity.AttemptStore
 	flow.RecordStore
 	contact.Store
 	routing.ConfigStore

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"text/tabwriter"
 
@@ -9,17 +10,32 @@ import (
 	"github.com/ringfence/ringfence/flow/flowcli"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/node"
+	"github.com/ringfence/ringfence/secret"
 )
 
 func keysCmd(environ []string) *cobra.Command {
-	c := &cobra.Command{Use: "keys", Short: "Operator access keys and the at-rest keyring"}
+	c := &cobra.Command{Use: "keys", Short: "API access keys (operator and user) and the at-rest keyring"}
 	create := &cobra.Command{
 		Use:   "create",
-		Short: "Create an operator access key and print its secret once",
+		Short: "Create an access key and print its secret once: an operator key, or with --instance and --user a key that acts as that user",
 		Args:  cobra.NoArgs,
 		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			desc, _ := cmd.Flags().GetString("description")
-			k, sec, err := n.IssueOperatorKey(cmd.Context(), desc)
+			inst, _ := cmd.Flags().GetString("instance")
+			user, _ := cmd.Flags().GetString("user")
+			if (inst == "") != (user == "") {
+				return errors.New("--instance and --user must be given together")
+			}
+			var (
+				k   identity.AccessKey
+				sec secret.Value[string]
+				err error
+			)
+			if user != "" {
+				k, sec, err = n.IssueUserKey(cmd.Context(), inst, user, desc)
+			} else {
+				k, sec, err = n.IssueOperatorKey(cmd.Context(), desc)
+			}
 			if err != nil {
 				return err
 			}
@@ -28,6 +44,8 @@ func keysCmd(environ []string) *cobra.Command {
 		}),
 	}
 	create.Flags().String("description", "", "what the key is for")
+	create.Flags().String("instance", "", "instance ID of the user the key acts as (with --user)")
+	create.Flags().String("user", "", "username the key acts as, limited by the user's security profiles (with --instance)")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List access keys (never their secrets)",
@@ -38,9 +56,9 @@ func keysCmd(environ []string) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ACCESS KEY ID\tKIND\tSTATUS\tINSTANCE\tCREATED\tDESCRIPTION")
+			fmt.Fprintln(tw, "ACCESS KEY ID\tKIND\tSTATUS\tINSTANCE\tUSER ID\tCREATED\tDESCRIPTION")
 			for _, k := range keys {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Kind, k.Status, k.InstanceID, k.CreatedTime.Format("2006-01-02T15:04:05Z"), k.Description)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Kind, k.Status, k.InstanceID, k.UserID, k.CreatedTime.Format("2006-01-02T15:04:05Z"), k.Description)
 			}
 			return tw.Flush()
 		}),

@@ -101,6 +101,9 @@ type bootstrapOutput struct {
 	AccessKeyID     string `json:"access_key_id"`
 	SecretAccessKey string `json:"secret_access_key"`
 	CACertPath      string `json:"ca_cert_path"`
+	// AdminUsername and AdminPassword appear only when this run created the administrator.
+	AdminUsername string `json:"admin_username,omitempty"`
+	AdminPassword string `json:"admin_password,omitempty"`
 }
 
 func bootstrap(cmd *cobra.Command, n *node.Node) (bootstrapOutput, error) {
@@ -112,13 +115,14 @@ func bootstrap(cmd *cobra.Command, n *node.Node) (bootstrapOutput, error) {
 	return bootstrapOutput{
 		InstanceID: res.InstanceID, InstanceARN: res.InstanceARN, Region: res.Region, Endpoint: res.Endpoint,
 		AccessKeyID: res.AccessKeyID, SecretAccessKey: res.SecretAccessKey.Reveal(), CACertPath: res.CACertPath,
+		AdminUsername: res.AdminUsername, AdminPassword: res.AdminPassword.Reveal(),
 	}, nil
 }
 
 func bootstrapCmd(environ []string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "bootstrap",
-		Short: "Create the first instance (idempotent) and a new operator access key; print them as JSON",
+		Short: "Create the first instance and its administrator (idempotent) and a new operator access key; print them as JSON",
 		Args:  cobra.NoArgs,
 		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			out, err := bootstrap(cmd, n)
@@ -148,6 +152,10 @@ func demoCmd(environ []string) *cobra.Command {
 			if err := n.SeedDemo(cmd.Context(), out.InstanceID); err != nil {
 				return err
 			}
+			people, err := n.SeedDemoUsers(cmd.Context(), out.InstanceID)
+			if err != nil {
+				return err
+			}
 			return n.Serve(cmd.Context(), func(addr string) {
 				w := cmd.OutOrStdout()
 				fmt.Fprintf(w, "\nRingfence demo is running.\n\n")
@@ -161,6 +169,19 @@ func demoCmd(environ []string) *cobra.Command {
 				fmt.Fprintf(w, "  export AWS_DEFAULT_REGION=%s\n", out.Region)
 				if out.CACertPath != "" {
 					fmt.Fprintf(w, "  export AWS_CA_BUNDLE=%s\n", out.CACertPath)
+				}
+				if out.AdminUsername != "" || len(people) > 0 {
+					fmt.Fprintf(w, "\nUsers created now (passwords shown once; MFA enrolment is due at first sign-in where marked):\n\n")
+					if out.AdminUsername != "" {
+						fmt.Fprintf(w, "  %-12s %-18s %s  (MFA)\n", out.AdminUsername, "Admin", out.AdminPassword)
+					}
+					for _, p := range people {
+						mfa := ""
+						if p.MFAEnrollmentRequired {
+							mfa = "  (MFA)"
+						}
+						fmt.Fprintf(w, "  %-12s %-18s %s%s\n", p.Username, p.SecurityProfile, p.Password.Reveal(), mfa)
+					}
 				}
 				fmt.Fprintf(w, "\nThen:\n\n  aws connect list-instances --endpoint-url %s\n", out.Endpoint)
 				fmt.Fprintf(w, "  aws connect describe-instance --instance-id %s --endpoint-url %s\n\nStop with Ctrl-C.\n", out.InstanceID, out.Endpoint)

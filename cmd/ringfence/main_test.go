@@ -97,6 +97,13 @@ func TestBootstrapTwice(t *testing.T) {
 	if len(outs[1].SecretAccessKey) != 40 || outs[1].AccessKeyID == outs[0].AccessKeyID {
 		t.Errorf("second key %s / secret length %d", outs[1].AccessKeyID, len(outs[1].SecretAccessKey))
 	}
+	// Only the run that created the administrator shows its password.
+	if outs[0].AdminUsername != "admin" || len(outs[0].AdminPassword) < 12 {
+		t.Errorf("first bootstrap admin = %q (password %d characters), want admin with a password", outs[0].AdminUsername, len(outs[0].AdminPassword))
+	}
+	if outs[1].AdminUsername != "" || outs[1].AdminPassword != "" {
+		t.Errorf("second bootstrap printed administrator %q again", outs[1].AdminUsername)
+	}
 	for _, f := range []string{"tls/key.pem", "keys/keyring.json"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Mode().Perm() != 0o600 {
@@ -116,6 +123,9 @@ func TestBootstrapTwice(t *testing.T) {
 			t.Error("a secret access key is stored in clear")
 		}
 	}
+	if bytes.Contains(db, []byte(outs[0].AdminPassword)) {
+		t.Error("the administrator password is stored in clear")
+	}
 }
 
 func TestAuditVerifyCommand(t *testing.T) {
@@ -124,8 +134,9 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := run(t, nil, "audit", "verify", "--data-dir", dir)
-	if err != nil || !strings.Contains(out, "intact: 2 events") {
-		t.Fatalf("verify = %q, %v; want intact with 2 events", out, err)
+	// Instance, administrator, access key.
+	if err != nil || !strings.Contains(out, "intact: 3 events") {
+		t.Fatalf("verify = %q, %v; want intact with 3 events", out, err)
 	}
 	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "ringfence.db"), sqlstore.Options{})
 	if err != nil {
@@ -184,5 +195,32 @@ func TestKeysRotateRewrap(t *testing.T) {
 	}
 	if v, err := keyring.Version(keys[0].SecretCiphertext); err != nil || v != 2 {
 		t.Errorf("rewrapped secret is under version %d (%v), want 2", v, err)
+	}
+}
+
+func TestKeysCreateForUser(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, nil, "bootstrap", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var boot bootstrapOutput
+	if err := json.Unmarshal([]byte(out), &boot); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, nil, "keys", "create", "--data-dir", dir, "--instance", boot.InstanceID, "--user", "ADMIN", "--description", "admin tooling")
+	if err != nil || !strings.Contains(out, "access_key_id=AKRF") || !strings.Contains(out, "secret_access_key=") {
+		t.Fatalf("keys create --user = %q, %v", out, err)
+	}
+	if _, err := run(t, nil, "keys", "create", "--data-dir", dir, "--instance", boot.InstanceID, "--user", "nobody"); err == nil ||
+		!strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("keys create for an unknown user: %v, want ResourceNotFoundException", err)
+	}
+	if _, err := run(t, nil, "keys", "create", "--data-dir", dir, "--user", "admin"); err == nil {
+		t.Error("keys create --user without --instance succeeded")
+	}
+	out, err = run(t, nil, "keys", "list", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "user") || !strings.Contains(out, boot.InstanceID) {
+		t.Errorf("keys list = %q, %v; want the user key with its instance", out, err)
 	}
 }

@@ -50,6 +50,13 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RoutingAgentStatuses", func(t *testing.T) { t.Parallel(); testRoutingAgentStatuses(t, h) })
 	t.Run("RoutingQuickConnects", func(t *testing.T) { t.Parallel(); testRoutingQuickConnects(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
+	t.Run("Users", func(t *testing.T) { t.Parallel(); testUsers(t, h) })
+	t.Run("SecurityProfiles", func(t *testing.T) { t.Parallel(); testSecurityProfiles(t, h) })
+	t.Run("Credentials", func(t *testing.T) { t.Parallel(); testCredentials(t, h) })
+	t.Run("Sessions", func(t *testing.T) { t.Parallel(); testSessions(t, h) })
+	t.Run("SignInAttempts", func(t *testing.T) { t.Parallel(); testAttempts(t, h) })
+	t.Run("UserAccessKeys", func(t *testing.T) { t.Parallel(); testUserAccessKeys(t, h) })
+	t.Run("IdentityInstanceDelete", func(t *testing.T) { t.Parallel(); testIdentityInstanceDelete(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.

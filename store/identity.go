@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/ringfence/ringfence/identity"
+)
+
+// UserProfiles gives the authorizer the security profiles of a user, read in one View of
+// Store (it implements the API's ProfileSource). An unknown or disabled user holds none, so
+// its access keys are refused every operation (default deny).
+type UserProfiles struct {
+	Store Store
+}
+
+// SecurityProfilesFor returns the profiles of the user in the instance, in ID order.
+func (p UserProfiles) SecurityProfilesFor(ctx context.Context, instanceID, userID string) ([]identity.SecurityProfile, error) {
+	var out []identity.SecurityProfile
+	err := p.Store.View(ctx, nil, func(ctx context.Context, tx Tx) error {
+		var err error
+		out, err = tx.UserSecurityProfiles(ctx, instanceID, userID)
+		return err
+	})
+	return out, err
+}
+
+// EachUser calls fn for every user of the instance, in ID order, a page at a time, until fn
+// returns stop=true or an error.
+func EachUser(ctx context.Context, tx Tx, instanceID string, fn func(identity.User) (stop bool, err error)) error {
+	const page = 200
+	after := ""
+	for {
+		users, err := tx.ListUsers(ctx, instanceID, after, page)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if stop, err := fn(u); stop || err != nil {
+				return err
+			}
+		}
+		if len(users) < page {
+			return nil
+		}
+		after = users[len(users)-1].ID
+	}
+}
+
+// Identity runs each identity store call in a transaction of its own, without an audit event
+// (the caller records the authentication event), so the sign-in code can hand it to
+// identity.Authenticator, identity.SessionManager and identity.TOTPVerifier. It implements
+// identity.UserStore, CredentialStore, AttemptStore, SessionStore, TOTPStore and
+// RecoveryCodeStore. Reads use View, writes Update.
+type Identity struct {
+	Store Store
+}
+
+func (s Identity) view(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
+	return s.Store.View(ctx, nil, fn)
+}
+
+func (s Identity) update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
+	return s.Store.Update(ctx, nil, fn)
+}
+
+// GetUser implements identity.UserStore.
+func (s Identity) GetUser(ctx context.Context, instanceID, userID string) (u identity.User, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error { u, err = tx.GetUser(ctx, instanceID, userID); return err })
+	return u, err
+}
+
+// GetUserByUsername implements identity.UserStore.
+func (s Identity) GetUserByUsername(ctx context.Context, instanceID, username string) (u identity.User, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
+		u, err = tx.GetUserByUsername(ctx, instanceID, username)
+		return err
+	})
+	return u, err
+}
+
+// GetPasswordHash implements identity.CredentialStore.
+func (s Identity) GetPasswordHash(ctx context.Context, instanceID, userID string) (h string, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
+		h, err = tx.GetPasswordHash(ctx, instanceID, userID)
+		return err
+	})
+	return h, err
+}
+
+// SetPasswordHash implements identity.CredentialStore.
+func (s Identity) SetPasswordHash(ctx context.Context, instanceID, userID, hash string) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.SetPasswordHash(ctx, instanceID, userID, hash) })
+}
+
+// ReserveAttempt implements identity.AttemptStore.
+func (s Identity) ReserveAttempt(ctx context.Context, key string, now time.Time, limit int, lockout time.Duration) (ok bool, until time.Time, err error) {
+	err = s.update(ctx, func(ctx context.Context, tx Tx) error {
+		ok, until, err = tx.ReserveAttempt(ctx, key, now, limit, lockout)
+		return err
+	})
+	return ok, until, err
+}
+
+// ClearAttempts implements identity.AttemptStore.
+func (s Identity) ClearAttempts(ctx context.Context, key string) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.ClearAttempts(ctx, key) })
+}
+
+// CreateSession implements identity.SessionStore.
+func (s Identity) CreateSession(ctx context.Context, sess identity.Session) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.CreateSession(ctx, sess) })
+}
+
+// GetSession implements identity.SessionStore.
+func (s Identity) GetSession(ctx context.Context, idHash string) (sess identity.Session, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error { sess, err = tx.GetSession(ctx, idHash); return err })
+	return sess, err
+}
+
+// TouchSession implements identity.SessionStore.
+func (s Identity) TouchSession(ctx context.Context, idHash string, lastSeen time.Time) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.TouchSession(ctx, idHash, lastSeen) })
+}
+
+// SatisfySessionMFA implements identity.SessionStore.
+func (s Identity) SatisfySessionMFA(ctx context.Context, idHash string) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.SatisfySessionMFA(ctx, idHash) })
+}
+
+// DeleteSession implements identity.SessionStore.
+func (s Identity) DeleteSession(ctx context.Context, idHash string) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.DeleteSession(ctx, idHash) })
+}
+
+// DeleteUserSessions implements identity.SessionStore.
+func (s Identity) DeleteUserSessions(ctx context.Context, instanceID, userID string) (n int, err error) {
+	err = s.update(ctx, func(ctx context.Context, tx Tx) error {
+		n, err = tx.DeleteUserSessions(ctx, instanceID, userID)
+		return err
+	})
+	return n, err
+}
+
+// UseTOTPStep implements identity.TOTPStore.
+func (s Identity) UseTOTPStep(ctx context.Context, instanceID, userID string, step int64) (ok bool, err error) {
+	err = s.update(ctx, func(ctx context.Context, tx Tx) error {
+		ok, err = tx.UseTOTPStep(ctx, instanceID, userID, step)
+		return err
+	})
+	return ok, err
+}
+
+// ConsumeRecoveryCode implements identity.RecoveryCodeStore.
+func (s Identity) ConsumeRecoveryCode(ctx context.Context, instanceID, userID, hash string) (ok bool, err error) {
+	err = s.update(ctx, func(ctx context.Context, tx Tx) error {
+		ok, err = tx.ConsumeRecoveryCode(ctx, instanceID, userID, hash)
+		return err
+	})
+	return ok, err
+}
+
+// Compile-time checks.
+var (
+	_ identity.UserStore         = Identity{}
+	_ identity.CredentialStore   = Identity{}
+	_ identity.AttemptStore      = Identity{}
+	_ identity.SessionStore      = Identity{}
+	_ identity.TOTPStore         = Identity{}
+	_ identity.RecoveryCodeStore = Identity{}
+)
