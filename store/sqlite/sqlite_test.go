@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -26,6 +27,13 @@ func TestContract(t *testing.T) {
 			if err := s.(*sqlstore.Store).ExecRaw(context.Background(), query, args...); err != nil {
 				t.Fatalf("exec %q: %v", query, err)
 			}
+		},
+		Query: func(t *testing.T, s store.Store, query string, args ...any) *sql.Rows {
+			rows, err := s.(*sqlstore.Store).QueryRaw(context.Background(), query, args...)
+			if err != nil {
+				t.Fatalf("query %q: %v", query, err)
+			}
+			return rows
 		},
 	})
 }

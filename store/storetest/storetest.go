@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ type Harness struct {
 	// Exec runs raw SQL with '?' placeholders on the store's database, bypassing the audit
 	// gate (used to tamper with the audit chain).
 	Exec func(t *testing.T, s store.Store, query string, args ...any)
+	// Query runs a raw query with '?' placeholders on the store's database (used to check
+	// what is stored at rest); the suite closes the rows.
+	Query func(t *testing.T, s store.Store, query string, args ...any) *sql.Rows
 }
 
 // Run runs the whole contract suite.
@@ -42,6 +46,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("FlowRecords", func(t *testing.T) { t.Parallel(); testFlowRecords(t, h) })
 	t.Run("SecurityKeys", func(t *testing.T) { t.Parallel(); testSecurityKeys(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
+	t.Run("Chat", func(t *testing.T) { t.Parallel(); testChat(t, h) })
+	t.Run("ChatService", func(t *testing.T) { t.Parallel(); testChatService(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
