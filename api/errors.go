@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -33,19 +32,20 @@ func status(e *apierr.Error) int {
 	return e.Status()
 }
 
-// writeError answers in Connect's restJson1 error shape: the x-amzn-ErrorType header names the
-// exception and the body is {"Message": "..."} plus any extra members (for example "problems").
+// writeError answers in Connect's restJson1 error shape (apierr.Write): the x-amzn-ErrorType
+// header names the exception and the body is {"Message": "..."} plus any extra members (for
+// example "problems"), without the status carried from sigv4.
 func writeError(w http.ResponseWriter, e *apierr.Error) {
-	body := map[string]any{"Message": e.Message}
-	for k, v := range e.Extra {
-		if k != "status" {
-			body[k] = v
+	out := e
+	if _, ok := e.Extra["status"]; ok {
+		c := *e
+		c.Extra = make(map[string]any, len(e.Extra))
+		for k, v := range e.Extra {
+			if k != "status" {
+				c.Extra[k] = v
+			}
 		}
+		out = &c
 	}
-	b, _ := json.Marshal(body)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Amzn-ErrorType", string(e.Code))
-	w.WriteHeader(status(e))
-	_, _ = w.Write(b)
+	apierr.Write(w, status(e), out)
 }

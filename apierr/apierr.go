@@ -8,6 +8,7 @@
 package apierr
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,6 +39,11 @@ const (
 	CodeInternalService         Code = "InternalServiceException"       // 500
 	CodeServiceUnavailable      Code = "ServiceUnavailableException"    // 503
 	CodeIdempotentParameterMiss Code = "IdempotencyException"           // 409
+	// The Participant Service's own names (API 2018-09-07) for invalid input, conflicts and
+	// internal failures.
+	CodeValidation     Code = "ValidationException"     // 400
+	CodeConflict       Code = "ConflictException"       // 409
+	CodeInternalServer Code = "InternalServerException" // 500
 )
 
 var statuses = map[Code]int{
@@ -61,6 +67,9 @@ var statuses = map[Code]int{
 	CodeInternalService:         http.StatusInternalServerError,
 	CodeServiceUnavailable:      http.StatusServiceUnavailable,
 	CodeIdempotentParameterMiss: http.StatusConflict,
+	CodeValidation:              http.StatusBadRequest,
+	CodeConflict:                http.StatusConflict,
+	CodeInternalServer:          http.StatusInternalServerError,
 }
 
 // Error is a failure with a Connect exception code and a message safe to show to the caller.
@@ -102,6 +111,26 @@ func As(err error) *Error {
 func HasCode(err error, code Code) bool {
 	e := As(err)
 	return e != nil && e.Code == code
+}
+
+// Write answers an HTTP request with e in the restJson1 error shape of Connect's services: the
+// x-amzn-ErrorType header names the exception, and the body is {"Message": ...} plus e.Extra's
+// members. status is the HTTP status (usually e.Status()).
+func Write(w http.ResponseWriter, status int, e *Error) {
+	body := make(map[string]any, len(e.Extra)+1)
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	body["Message"] = e.Message
+	b, err := json.Marshal(body)
+	if err != nil {
+		b = []byte(`{"Message":"internal error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amzn-ErrorType", string(e.Code))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
 // InvalidParameter returns an InvalidParameterException with msg.

@@ -12,6 +12,7 @@ import (
 	"context"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
@@ -37,6 +38,7 @@ type Tx interface {
 	flow.RecordStore
 	contact.Store
 	routing.ConfigStore
+	chat.Tx
 	// Setting returns a deployment-wide setting, or ok=false when unset.
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 	// SetSettingOnce stores a deployment-wide setting unless it is already set, and returns the
@@ -88,4 +90,22 @@ func EachFlowRecord(ctx context.Context, tx Tx, instanceID string, kind flow.Rec
 		}
 		after = recs[len(recs)-1].ID
 	}
+}
+
+// ChatTransactor adapts s to the transaction interface of the chat channel (store.Tx
+// satisfies chat.Tx, and chat must not import this package).
+func ChatTransactor(s Store) chat.Transactor { return chatTransactor{s} }
+
+type chatTransactor struct{ s Store }
+
+func (c chatTransactor) Update(ctx context.Context, ev *audit.Event, fn func(context.Context, chat.Tx) error) error {
+	return c.s.Update(ctx, ev, func(ctx context.Context, tx Tx) error { return fn(ctx, tx) })
+}
+
+func (c chatTransactor) View(ctx context.Context, ev *audit.Event, fn func(context.Context, chat.Tx) error) error {
+	return c.s.View(ctx, ev, func(ctx context.Context, tx Tx) error { return fn(ctx, tx) })
+}
+
+func (c chatTransactor) Record(ctx context.Context, ev *audit.Event) error {
+	return c.s.Record(ctx, ev)
 }

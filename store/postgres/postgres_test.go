@@ -59,5 +59,12 @@ func TestContract(t *testing.T) {
 				t.Fatalf("exec %q: %v", query, err)
 			}
 		},
+		Query: func(t *testing.T, s store.Store, query string, args ...any) *sql.Rows {
+			rows, err := s.(*sqlstore.Store).QueryRaw(context.Background(), query, args...)
+			if err != nil {
+				t.Fatalf("query %q: %v", query, err)
+			}
+			return rows
+		},
 	})
 }

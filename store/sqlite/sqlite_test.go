@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,6 +32,13 @@ func TestContract(t *testing.T) {
 			if err := s.(*sqlstore.Store).ExecRaw(context.Background(), query, args...); err != nil {
 				t.Fatalf("exec %q: %v", query, err)
 			}
+		},
+		Query: func(t *testing.T, s store.Store, query string, args ...any) *sql.Rows {
+			rows, err := s.(*sqlstore.Store).QueryRaw(context.Background(), query, args...)
+			if err != nil {
+				t.Fatalf("query %q: %v", query, err)
+			}
+			return rows
 		},
 	})
 }

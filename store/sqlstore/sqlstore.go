@@ -365,3 +365,10 @@ func (s *Store) ExecRaw(ctx context.Context, query string, args ...any) error {
 	_, err := s.write.ExecContext(ctx, s.rebind(query), args...)
 	return err
 }
+
+// QueryRaw runs one query with '?' placeholders on the read pool, outside the audit gate. It
+// exists for tests that inspect what is stored at rest (ciphertext, hashes); API code never
+// calls it.
+func (s *Store) QueryRaw(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.read.QueryContext(ctx, s.rebind(query), args...)
+}

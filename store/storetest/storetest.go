@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,9 @@ type Harness struct {
 	// Exec runs raw SQL with '?' placeholders on the store's database, bypassing the audit
 	// gate (used to tamper with the audit chain).
 	Exec func(t *testing.T, s store.Store, query string, args ...any)
+	// Query runs a raw query with '?' placeholders on the store's database (used to check
+	// what is stored at rest); the suite closes the rows.
+	Query func(t *testing.T, s store.Store, query string, args ...any) *sql.Rows
 }
 
 // Run runs the whole contract suite.
@@ -57,6 +61,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SignInAttempts", func(t *testing.T) { t.Parallel(); testAttempts(t, h) })
 	t.Run("UserAccessKeys", func(t *testing.T) { t.Parallel(); testUserAccessKeys(t, h) })
 	t.Run("IdentityInstanceDelete", func(t *testing.T) { t.Parallel(); testIdentityInstanceDelete(t, h) })
+	t.Run("Chat", func(t *testing.T) { t.Parallel(); testChat(t, h) })
+	t.Run("ChatService", func(t *testing.T) { t.Parallel(); testChatService(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.

@@ -1,0 +1,84 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"github.com/ringfence/ringfence/audit"
+)
+
+// Tx is the chat storage contract, offered inside a transaction (store.Tx embeds it).
+// Every method except the two token lookups takes the instance ID and touches only that
+// instance's rows. Not-found conditions are *apierr.Error with ResourceNotFoundException.
+type Tx interface {
+	// CreateChat stores the chat state of a new chat contact (LastSeq 0). A chat that
+	// already exists is DuplicateResourceException.
+	CreateChat(ctx context.Context, c Chat) error
+	// GetChat returns the chat state of a contact.
+	GetChat(ctx context.Context, instanceID, contactID string) (Chat, error)
+	// CountActiveChats counts the instance's chats that have not ended and whose duration
+	// runs past now.
+	CountActiveChats(ctx context.Context, instanceID string, now time.Time) (int, error)
+	// EndChat marks a chat ended at the given time; ending an ended chat changes nothing and
+	// is not an error.
+	EndChat(ctx context.Context, instanceID, contactID string, at time.Time) error
+
+	// CreateChatParticipant stores a participant (with the hash of its token).
+	CreateChatParticipant(ctx context.Context, p Participant) error
+	// GetChatParticipant returns one participant of the instance.
+	GetChatParticipant(ctx context.Context, instanceID, participantID string) (Participant, error)
+	// ListChatParticipants returns the participants of a contact in the order they joined.
+	ListChatParticipants(ctx context.Context, instanceID, contactID string) ([]Participant, error)
+	// ChatParticipantByToken finds a participant by the SHA-256 of its token. It is one of
+	// the two lookups not scoped by instance: the token is what names the instance.
+	ChatParticipantByToken(ctx context.Context, tokenHash []byte) (Participant, error)
+	// SetChatParticipantLeft records when a participant left and deletes its connection
+	// tokens. A participant that already left keeps its first LeftTime.
+	SetChatParticipantLeft(ctx context.Context, instanceID, participantID string, at time.Time) error
+
+	// CreateChatConnection stores a connection token by hash and deletes the participant's
+	// connection tokens that expired before c.CreatedTime.
+	CreateChatConnection(ctx context.Context, c Connection) error
+	// ChatConnectionByToken finds a connection by the SHA-256 of its token (the other lookup
+	// not scoped by instance).
+	ChatConnectionByToken(ctx context.Context, tokenHash []byte) (Connection, error)
+
+	// AppendChatItem gives it the contact's next Seq and stores it, returning the Seq. It
+	// fails with AccessDeniedException when the chat has ended (the caller checks the chat's
+	// duration, so that EndChat can still record chat.ended after it), and with
+	// DuplicateResourceException when the participant already stored an item with the same
+	// non-empty ClientToken.
+	AppendChatItem(ctx context.Context, it StoredItem) (int64, error)
+	// ChatItemByClientToken returns the item a participant stored with a ClientToken.
+	ChatItemByClientToken(ctx context.Context, instanceID, participantID, clientToken string) (StoredItem, error)
+	// GetChatItem returns one item of a contact by ID.
+	GetChatItem(ctx context.Context, instanceID, contactID, itemID string) (StoredItem, error)
+	// ChatItemSeqAt returns the Seq of the first item at or after t (FORWARD) or of the last
+	// item at or before t (BACKWARD), or 0 when there is none.
+	ChatItemSeqAt(ctx context.Context, instanceID, contactID string, t time.Time, forward bool) (int64, error)
+	// ListChatItems returns up to q.Limit items of a contact in Seq order: ascending from
+	// q.FromSeq for FORWARD, descending from q.FromSeq for BACKWARD (inclusive).
+	ListChatItems(ctx context.Context, q ItemQuery) ([]StoredItem, error)
+}
+
+// ItemQuery selects a page of transcript items.
+type ItemQuery struct {
+	InstanceID string
+	ContactID  string
+	// FromSeq is the first Seq to consider (inclusive). For a BACKWARD scan from the newest
+	// item use math.MaxInt64.
+	FromSeq int64
+	Forward bool
+	Limit   int
+}
+
+// Transactor runs chat storage transactions with the audit gate; node adapts store.Store to
+// it (store.Tx satisfies Tx). Its methods mean what store.Store's do: Update commits fn's
+// changes and ev together (ev records failure with fn's error code when fn fails), View reads
+// and then makes ev durable, Record appends ev alone. Each fails with
+// ServiceUnavailableException when the event cannot be made durable.
+type Transactor interface {
+	Update(ctx context.Context, ev *audit.Event, fn func(ctx context.Context, tx Tx) error) error
+	View(ctx context.Context, ev *audit.Event, fn func(ctx context.Context, tx Tx) error) error
+	Record(ctx context.Context, ev *audit.Event) error
+}

@@ -1,0 +1,294 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ringfence/ringfence/apierr"
+)
+
+// WebSocket protocol of Connect's chat transport, as amazon-connect-chatjs speaks it. Every
+// frame is a JSON text frame.
+//
+//	client → server                                   server → client
+//	{"topic":"aws/subscribe",                         {"topic":"aws/subscribe","content":
+//	 "content":{"topics":["aws/chat"]}}                {"status":"success","topics":["aws/chat"]}}
+//	{"topic":"aws/unsubscribe","content":{...}}       {"topic":"aws/unsubscribe","content":{...}}
+//	{"topic":"aws/heartbeat"}                         {"topic":"aws/heartbeat"}
+//	{"topic":"aws/ping"}                              {"topic":"aws/ping","statusCode":200,...}
+//	                                                  {"topic":"aws/chat","contentType":
+//	                                                   "application/json","content":"<Item JSON>"}
+//
+// A frame the server cannot use gets {"message": ..., "connectionId", "requestId"}, the shape
+// chatjs reports as a topic failure.
+const (
+	// MaxFrameBytes is the largest frame a client may send; its frames are a few dozen bytes.
+	MaxFrameBytes = 8 << 10
+	// socketIdle closes a socket that sent nothing for this long (chatjs beats every 10 s).
+	socketIdle = 90 * time.Second
+	// socketWrite bounds one frame write.
+	socketWrite = 10 * time.Second
+	// socketQueue is how many frames may wait for a slow socket before it is dropped.
+	socketQueue = 256
+)
+
+// TopicChat is the only subscription topic: chat items.
+const TopicChat = "aws/chat"
+
+// serveWebSocket opens a participant's WebSocket: GET WebSocketPath?AuthToken=<token from
+// Websocket.Url>. The token is checked before the upgrade (403 AccessDeniedException); a
+// participant holding MaxSocketsPerParticipant sockets gets 429 ThrottlingException.
+func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	reqID := h.svc.cfg.NewID()
+	w.Header().Set("X-Amzn-RequestId", reqID)
+	ev := h.event(r, "ConnectWebSocket", reqID)
+	b, err := h.svc.auth(ctx, ev, r.URL.Query().Get("AuthToken"), ConnectionWebSocket)
+	key := contactKey(b.part.InstanceID, b.part.ParticipantID)
+	if err == nil && !h.acquire(key) {
+		err = apierr.New(apierr.CodeThrottling, "a participant may hold at most %d WebSocket connections", h.svc.limits.MaxSocketsPerParticipant)
+	} else if err == nil {
+		defer h.release(key)
+	}
+	if rerr := h.svc.record(ctx, ev, err); rerr != nil {
+		err = rerr
+	}
+	if err != nil {
+		e := participantError(err)
+		apierr.Write(w, e.Status(), e)
+		return
+	}
+	opts := &websocket.AcceptOptions{InsecureSkipVerify: len(h.cfg.AllowedOrigins) == 0}
+	if !opts.InsecureSkipVerify && !h.originAllowed(r.Header.Get("Origin")) && r.Header.Get("Origin") != "" {
+		apierr.Write(w, http.StatusForbidden, apierr.AccessDenied("this origin may not open chat sockets"))
+		return
+	}
+	opts.InsecureSkipVerify = true // the origin was checked above against the full origin
+	conn, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		return // Accept has answered
+	}
+	conn.SetReadLimit(MaxFrameBytes)
+	s := &socket{h: h, conn: conn, id: reqID, inst: b.chat.InstanceID, contact: b.chat.ContactID,
+		participant: b.part.ParticipantID, out: make(chan outFrame, socketQueue), stop: make(chan struct{})}
+	s.run(context.WithoutCancel(ctx))
+}
+
+func (h *Handler) acquire(key string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.sockets[key] >= h.svc.limits.MaxSocketsPerParticipant {
+		return false
+	}
+	h.sockets[key]++
+	return true
+}
+
+func (h *Handler) release(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.sockets[key]--; h.sockets[key] <= 0 {
+		delete(h.sockets, key)
+	}
+}
+
+// socket is one open WebSocket of a participant. It is a Subscriber once it subscribed to
+// aws/chat. One goroutine reads, one writes; Deliver only queues.
+type socket struct {
+	h                          *Handler
+	conn                       *websocket.Conn
+	id                         string // connectionId in error frames
+	inst, contact, participant string
+
+	out  chan outFrame
+	stop chan struct{} // closed when the reader stops
+
+	mu      sync.Mutex
+	closing bool
+	unsub   func()
+}
+
+// outFrame is a frame to write, or (close set) the instruction to close after the frames
+// before it.
+type outFrame struct {
+	b      []byte
+	close  bool
+	code   websocket.StatusCode
+	reason string
+}
+
+// Deliver implements Subscriber.
+func (s *socket) Deliver(d Delivery) {
+	if d.Frame != nil {
+		s.enqueue(outFrame{b: d.Frame})
+	}
+	switch {
+	case d.Close == CloseContact:
+		s.finish(websocket.StatusNormalClosure, "chat ended")
+	case d.Close == CloseParticipant && d.ParticipantID == s.participant:
+		s.finish(websocket.StatusNormalClosure, "participant left")
+	}
+}
+
+// enqueue queues a frame without blocking; a full queue drops the socket.
+func (s *socket) enqueue(f outFrame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return
+	}
+	select {
+	case s.out <- f:
+	default:
+		s.closing = true
+		go s.conn.Close(websocket.StatusTryAgainLater, "too slow: reconnect and fetch the transcript")
+	}
+}
+
+// finish closes the socket once the frames queued before are written.
+func (s *socket) finish(code websocket.StatusCode, reason string) {
+	s.enqueue(outFrame{close: true, code: code, reason: reason})
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+}
+
+func (s *socket) run(ctx context.Context) {
+	defer func() {
+		s.mu.Lock()
+		unsub := s.unsub
+		s.unsub = nil
+		s.mu.Unlock()
+		if unsub != nil {
+			unsub()
+		}
+	}()
+	go s.write(ctx)
+	defer close(s.stop)
+	defer s.conn.CloseNow()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, socketIdle)
+		typ, data, err := s.conn.Read(rctx)
+		cancel()
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			s.enqueue(s.errorFrame("frames must be JSON text"))
+			continue
+		}
+		s.handle(ctx, data)
+	}
+}
+
+// write sends queued frames until a close instruction or a write error.
+func (s *socket) write(ctx context.Context) {
+	for {
+		var f outFrame
+		select {
+		case f = <-s.out:
+		case <-s.stop:
+			return
+		}
+		if f.close {
+			_ = s.conn.Close(f.code, f.reason)
+			return
+		}
+		wctx, cancel := context.WithTimeout(ctx, socketWrite)
+		err := s.conn.Write(wctx, websocket.MessageText, f.b)
+		cancel()
+		if err != nil {
+			s.conn.CloseNow()
+			return
+		}
+	}
+}
+
+type clientFrame struct {
+	Topic   string          `json:"topic"`
+	Content json.RawMessage `json:"content"`
+}
+
+type topicsContent struct {
+	Topics []string `json:"topics"`
+}
+
+// handle answers one client frame.
+func (s *socket) handle(ctx context.Context, data []byte) {
+	var f clientFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		s.enqueue(s.errorFrame("frame is not JSON"))
+		return
+	}
+	switch f.Topic {
+	case "aws/heartbeat":
+		s.enqueue(outFrame{b: []byte(`{"topic":"aws/heartbeat"}`)})
+	case "aws/ping":
+		s.enqueue(outFrame{b: []byte(`{"topic":"aws/ping","statusCode":200,"statusContent":"OK"}`)})
+	case "aws/subscribe", "aws/unsubscribe":
+		var tc topicsContent
+		_ = json.Unmarshal(f.Content, &tc)
+		chat := false
+		for _, t := range tc.Topics {
+			chat = chat || t == TopicChat
+		}
+		status, topics := "success", []string{TopicChat}
+		if !chat {
+			status, topics = "failure", []string{}
+		} else if f.Topic == "aws/subscribe" {
+			s.subscribe(ctx)
+		} else {
+			s.unsubscribe()
+		}
+		b, _ := json.Marshal(map[string]any{"topic": f.Topic, "content": map[string]any{"status": status, "topics": topics}})
+		s.enqueue(outFrame{b: b})
+	default:
+		s.enqueue(s.errorFrame("unsupported topic"))
+	}
+}
+
+// subscribe registers the socket for the contact's items. The chat may have ended between
+// the token check and now; then the socket closes at once.
+func (s *socket) subscribe(ctx context.Context) {
+	// Only the reader goroutine subscribes and unsubscribes; s.mu is not held while the
+	// fan-out takes its own lock (Publish holds that lock while it calls Deliver).
+	s.mu.Lock()
+	skip := s.unsub != nil || s.closing
+	s.mu.Unlock()
+	if skip {
+		return
+	}
+	unsub := s.h.svc.fanout.Subscribe(s.inst, s.contact, s)
+	s.mu.Lock()
+	s.unsub = unsub
+	s.mu.Unlock()
+	var live binding
+	err := s.h.svc.cfg.Store.View(ctx, nil, func(ctx context.Context, tx Tx) error {
+		return s.h.svc.bind(ctx, tx, s.inst, s.participant, s.h.svc.now(), &live)
+	})
+	if apierr.HasCode(err, apierr.CodeAccessDenied) {
+		s.finish(websocket.StatusNormalClosure, "chat ended")
+	}
+}
+
+func (s *socket) unsubscribe() {
+	s.mu.Lock()
+	unsub := s.unsub
+	s.unsub = nil
+	s.mu.Unlock()
+	if unsub != nil {
+		unsub()
+	}
+}
+
+func (s *socket) errorFrame(msg string) outFrame {
+	b, _ := json.Marshal(map[string]string{"message": msg, "connectionId": s.id, "requestId": s.h.svc.cfg.NewID()})
+	return outFrame{b: b}
+}
+
+var _ Subscriber = (*socket)(nil)
