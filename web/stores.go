@@ -1,0 +1,125 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/secret"
+)
+
+// The interfaces below are what the pages need from storage. Each is small and lives here, at
+// its consumer; the node wires SQL-backed implementations. Every method is scoped by instance
+// ID and returns *apierr.Error with ResourceNotFoundException for an unknown row.
+
+// InstanceSource resolves the instance a person signs in to.
+type InstanceSource interface {
+	// LookupInstance returns the instance whose alias or ID is aliasOrID (an ID is a
+	// lower-case UUID, see instance.ValidID), or ResourceNotFoundException.
+	LookupInstance(ctx context.Context, aliasOrID string) (instance.Instance, error)
+}
+
+// InstanceSourceFunc adapts a function to InstanceSource.
+type InstanceSourceFunc func(ctx context.Context, aliasOrID string) (instance.Instance, error)
+
+// LookupInstance implements InstanceSource.
+func (f InstanceSourceFunc) LookupInstance(ctx context.Context, aliasOrID string) (instance.Instance, error) {
+	return f(ctx, aliasOrID)
+}
+
+// ProfileSource returns the security profiles of a user (the same method api.ProfileSource
+// has, so one implementation serves both).
+type ProfileSource interface {
+	SecurityProfilesFor(ctx context.Context, instanceID, userID string) ([]identity.SecurityProfile, error)
+}
+
+// AuthProfileSource returns the authentication profile in force for sign-ins to an instance
+// (Connect has one default authentication profile per instance). An instance without one
+// returns the zero AuthenticationProfile (every address allowed, default timeouts), not an
+// error.
+type AuthProfileSource interface {
+	AuthenticationProfileFor(ctx context.Context, instanceID string) (identity.AuthenticationProfile, error)
+}
+
+// TOTPSecret is a user's TOTP secret as stored: sealed with keyring (see TOTPSecretAAD).
+type TOTPSecret struct {
+	// Ciphertext is the sealed base32 secret.
+	Ciphertext []byte
+	// Confirmed is set once the user proved the authenticator app with a code; an unconfirmed
+	// secret is an enrolment in progress and is never accepted as a second factor.
+	Confirmed bool
+	// Created is UTC.
+	Created time.Time
+}
+
+// TOTPSecretAAD is where a user's sealed TOTP secret is bound: table user_totp, the user ID
+// as row, column secret_ciphertext. A sealed secret copied to another user or instance does
+// not open.
+func TOTPSecretAAD(instanceID, userID string) keyring.AAD {
+	return keyring.AAD{InstanceID: instanceID, Table: "user_totp", RowID: userID, Column: "secret_ciphertext"}
+}
+
+// MFAStore keeps users' second factors other than passkeys: the TOTP secret, the last used
+// TOTP step (replay protection) and recovery code hashes.
+type MFAStore interface {
+	identity.TOTPStore
+	identity.RecoveryCodeStore
+	// GetTOTPSecret returns the user's TOTP secret, or ResourceNotFoundException when none.
+	GetTOTPSecret(ctx context.Context, instanceID, userID string) (TOTPSecret, error)
+	// PutTOTPSecret stores (replaces) the user's TOTP secret.
+	PutTOTPSecret(ctx context.Context, instanceID, userID string, s TOTPSecret) error
+	// SetRecoveryCodes replaces the user's unused recovery code hashes
+	// (identity.HashRecoveryCode).
+	SetRecoveryCodes(ctx context.Context, instanceID, userID string, hashes []string) error
+}
+
+// Passkey is a WebAuthn credential registered as a second factor.
+type Passkey struct {
+	// ID is the credential ID the authenticator chose (at most 1023 bytes, WebAuthn Level 3
+	// §5.1 "credential ID").
+	ID []byte
+	// Name is the label the user gave it (1–64 characters, shown as text).
+	Name string
+	// Credential is the JSON encoding of github.com/go-webauthn/webauthn's Credential: public
+	// key (COSE), AAGUID, flags and signature counter. It holds no secret.
+	Credential []byte
+	// Created and LastUsed are UTC; LastUsed is zero until first use.
+	Created  time.Time
+	LastUsed time.Time
+}
+
+// PasskeyStore keeps users' passkeys.
+type PasskeyStore interface {
+	// ListPasskeys returns the user's passkeys, oldest first.
+	ListPasskeys(ctx context.Context, instanceID, userID string) ([]Passkey, error)
+	// AddPasskey stores a new passkey; DuplicateResourceException when the user already has
+	// one with the same ID.
+	AddPasskey(ctx context.Context, instanceID, userID string, p Passkey) error
+	// UpdatePasskeyUse replaces the stored credential (new signature counter and flags) and
+	// sets LastUsed after a successful assertion.
+	UpdatePasskeyUse(ctx context.Context, instanceID, userID string, id, credential []byte, lastUsed time.Time) error
+	// DeletePasskey removes one passkey.
+	DeletePasskey(ctx context.Context, instanceID, userID string, id []byte) error
+}
+
+// SessionLister is implemented by session stores that can list a user's sessions; the
+// account page then shows them. Without it the page shows the current session only.
+type SessionLister interface {
+	// ListUserSessions returns the user's live sessions, newest first.
+	ListUserSessions(ctx context.Context, instanceID, userID string) ([]identity.Session, error)
+}
+
+// Recorder makes audit events durable (store.Store satisfies it). Record returns
+// ServiceUnavailableException when it cannot; the page action then fails (fail closed).
+type Recorder interface {
+	Record(ctx context.Context, ev *audit.Event) error
+}
+
+// Sealer seals and opens values at rest; *keyring.Envelope implements it.
+type Sealer interface {
+	SealString(ctx context.Context, plaintext secret.Value[string], aad keyring.AAD) ([]byte, error)
+	OpenString(ctx context.Context, ciphertext []byte, aad keyring.AAD) (secret.Value[string], error)
+}
