@@ -262,6 +262,10 @@ func (s *Server) putUserStatus(c *call) (any, error) {
 	if err := checkBodyID("AgentStatusId", in.AgentStatusId); err != nil {
 		return nil, err
 	}
+	var (
+		status    routing.AgentStatus
+		profileID string
+	)
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
 		if err := requireInstance(ctx, tx, inst); err != nil {
 			return err
@@ -280,10 +284,22 @@ func (s *Server) putUserStatus(c *call) (any, error) {
 		if st.State != routing.AgentStatusEnabled {
 			return apierr.InvalidRequest(fmt.Sprintf("agent status %q is disabled", st.Name))
 		}
+		status = st.AgentStatus
+		u, err := tx.GetUser(ctx, inst, userID)
+		if err != nil {
+			return err
+		}
+		profileID = u.RoutingProfileID
 		return tx.SetUserStatus(ctx, routing.UserStatus{InstanceID: inst, UserID: userID, AgentStatusID: st.ID, Since: s.now()})
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The router of the instance follows the stored status at once.
+	if s.cfg.Contacts != nil {
+		if _, err := s.cfg.Contacts.AgentStatus(c.ctx, inst, userID, profileID, status); err != nil {
+			s.log.Warn("api: agent status not applied in the router", "instance_id", inst, "user_id", userID, "error", err.Error())
+		}
 	}
 	return struct{}{}, nil
 }

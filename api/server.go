@@ -24,9 +24,11 @@ import (
 	"github.com/ringfence/ringfence/api/sigv4"
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/lifecycle"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -57,6 +59,11 @@ type Config struct {
 	// Hasher hashes the passwords CreateUser sets (argon2id); nil means
 	// identity.NewPasswordHasher().
 	Hasher *identity.PasswordHasher
+	// Contacts runs contacts (StartTaskContact, StopContact, ...); nil makes those operations
+	// answer ServiceUnavailableException.
+	Contacts *lifecycle.Manager
+	// Chat is the chat channel StartChatContact opens chats on; nil refuses chats.
+	Chat *chat.Service
 	// Registerer receives the API metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
@@ -247,7 +254,23 @@ func (s *Server) serve(op operation, c *call) (any, error) {
 			return nil, err
 		}
 	}
-	return op.handle(s, c)
+	out, err := op.handle(s, c)
+	if err == nil && routingChanges[op.name] && s.cfg.Contacts != nil {
+		// The instance's router takes the new configuration before the caller hears back.
+		if rerr := s.cfg.Contacts.RefreshRouting(c.ctx, s.pathInstanceID(c.r)); rerr != nil {
+			s.log.Warn("api: router not refreshed", "operation", op.name, "error", rerr.Error())
+		}
+	}
+	return out, err
+}
+
+// routingChanges are the operations after which the instance's router reloads its
+// definitions (hours, queues, routing profiles).
+var routingChanges = map[string]bool{
+	"CreateHoursOfOperation": true, "UpdateHoursOfOperation": true, "CreateHoursOfOperationOverride": true,
+	"CreateQueue": true, "UpdateQueueMaxContacts": true, "UpdateQueueHoursOfOperation": true, "UpdateQueueStatus": true,
+	"CreateRoutingProfile": true, "AssociateRoutingProfileQueues": true, "UpdateRoutingProfileQueues": true,
+	"DisassociateRoutingProfileQueues": true, "UpdateRoutingProfileConcurrency": true, "UpdateRoutingProfileDefaultOutboundQueue": true,
 }
 
 // unknownOperationName names requests to a path no operation serves.

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -277,3 +278,44 @@ func (m *Manager) offerCommand(ctx context.Context, instanceID, agentID, offerID
 }
 
 func routingChannel(c contact.Channel) routing.Channel { return routing.Channel(c) }
+
+// RefreshRouting puts the instance's stored hours, queues and routing profiles into its
+// running router (after the configuration API changed them). An instance whose router has
+// not started yet needs nothing: it is built from storage when first used. Definitions
+// deleted from storage stay in the running router until the node restarts.
+func (m *Manager) RefreshRouting(ctx context.Context, instanceID string) error {
+	m.mu.Lock()
+	ir := m.routers[instanceID]
+	m.mu.Unlock()
+	if ir == nil || m.cfg.Routing == nil {
+		return nil
+	}
+	snap, err := m.cfg.Routing.RoutingSnapshot(ctx, instanceID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	derr := ir.loop.Do(ctx, func(r *routing.Router) {
+		for _, h := range snap.Hours {
+			if err := r.PutHours(h); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for _, q := range snap.Queues {
+			if err := r.PutQueue(q); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for _, p := range snap.Profiles {
+			evs, err := r.PutRoutingProfile(p)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			m.routerEvents(instanceID, evs)
+		}
+	})
+	if derr != nil {
+		return derr
+	}
+	return errors.Join(errs...)
+}

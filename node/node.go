@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ringfence/ringfence/audit"
@@ -119,6 +120,10 @@ type Node struct {
 	Keyring   *keyring.Local
 	Secrets   *keyring.Envelope
 	AccountID string
+
+	rtOnce sync.Once
+	rt     *Runtime
+	rtErr  error
 }
 
 // Open prepares the data directory (mode 0700), opens the keyring and the store, and fixes

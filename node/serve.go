@@ -14,13 +14,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ringfence/ringfence/api"
+	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/store"
 )
 
 // Handler returns the node's HTTP handler: /healthz (the process answers), /readyz (the store
 // answers) and the Connect-compatible API for every other path. reg receives metrics.
 func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
+	rt, err := n.runtime()
+	if err != nil {
+		return nil, err
+	}
+	participant, err := chat.NewHandler(chat.HandlerConfig{Service: rt.Chat, Logger: n.Config.Logger})
+	if err != nil {
+		return nil, err
+	}
 	a, err := api.New(api.Config{
+		Contacts: rt.Contacts, Chat: rt.Chat,
 		Region: n.Config.Region, AccountID: n.AccountID, Endpoint: n.Endpoint(),
 		MaxBodyBytes: n.Config.MaxBodyBytes, RatePerSecond: n.Config.APIRate, Burst: n.Config.APIBurst,
 		Store: n.Store, Secrets: n.Secrets, Logger: n.Config.Logger, Registerer: reg,
@@ -49,6 +59,7 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	mux.Handle("/participant/", participant)
 	mux.Handle("/", a)
 	return securityHeaders(mux), nil
 }
@@ -74,6 +85,15 @@ func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return err
 	}
+	rt, err := n.runtime()
+	if err != nil {
+		return err
+	}
+	rtCtx, stopRuntime := context.WithCancel(context.WithoutCancel(ctx))
+	rtDone := make(chan struct{})
+	go func() { _ = rt.Contacts.Run(rtCtx); close(rtDone) }()
+	defer func() { stopRuntime(); <-rtDone }()
+	<-rt.Contacts.Ready()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -762,3 +762,65 @@ func truncate(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
+
+// PostInitialMessage stores and delivers StartChatContact's InitialMessage as the customer's
+// first message (participantID is the customer returned by PrepareChat's Result), then calls
+// Events.CustomerMessage like SendMessage does. Content types and lengths are checked as for
+// SendMessage. Errors: InvalidParameterException, ResourceNotFoundException,
+// AccessDeniedException when the chat has ended.
+func (s *Service) PostInitialMessage(ctx context.Context, instanceID, contactID, participantID, contentType, content string) (Item, error) {
+	if contentType == "" {
+		contentType = "text/plain"
+	}
+	max, ok := messageContentTypes[contentType]
+	if max == 0 {
+		max = s.limits.MaxMessageChars
+	}
+	if !ok || content == "" || utf8.RuneCountInString(content) > max || !utf8.ValidString(content) {
+		return Item{}, apierr.InvalidParameter(fmt.Sprintf("InitialMessage needs a supported ContentType and 1-%d characters of Content", max))
+	}
+	unlock := s.order.lock(contactKey(instanceID, contactID))
+	now := s.now()
+	var (
+		c    Chat
+		it   StoredItem
+		red  string
+		name string
+	)
+	ev := internalEvent("PostInitialMessage", instanceID, contactID)
+	err := s.cfg.Store.Update(ctx, ev, func(ctx context.Context, tx Tx) error {
+		var err error
+		if c, err = tx.GetChat(ctx, instanceID, contactID); err != nil {
+			return err
+		}
+		if !c.Active(now) {
+			return apierr.AccessDenied("the chat has ended")
+		}
+		p, err := tx.GetChatParticipant(ctx, instanceID, participantID)
+		if err != nil {
+			return err
+		}
+		if p.ContactID != contactID || p.Role != RoleCustomer {
+			return apierr.NotFound("customer participant", participantID)
+		}
+		if name, err = s.openName(ctx, p); err != nil {
+			return err
+		}
+		if it, red, err = s.newItem(ctx, p, TypeMessage, contentType, content, "", now); err != nil {
+			return err
+		}
+		it.Seq, err = tx.AppendChatItem(ctx, it)
+		return err
+	})
+	if err != nil {
+		unlock()
+		return Item{}, err
+	}
+	out := view(it, red, name, c.InitialContactID)
+	s.publish(instanceID, contactID, []Item{out}, CloseNone, "")
+	unlock()
+	if s.cfg.Events != nil {
+		s.cfg.Events.CustomerMessage(ctx, instanceID, contactID, out)
+	}
+	return out, nil
+}
