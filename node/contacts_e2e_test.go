@@ -247,3 +247,36 @@ func waitContact(t *testing.T, tn *testNode, inst, id string, want contact.State
 	t.Fatalf("contact %s is %s, want %s", id, ct.State, want)
 	return ct
 }
+
+// TestAWSCLIContacts starts a task with the AWS CLI, reads it back, changes an attribute and
+// stops it, as the README shows.
+func TestAWSCLIContacts(t *testing.T) {
+	bin := awsCLI(t)
+	tn := startNode(t)
+	inst := tn.boot.InstanceID
+	flowID := flowIDByName(t, tn.sdk(tn.boot.SecretAccessKey.Reveal()), inst, "Sample inbound flow")
+	out, err := awsRun(t, bin, tn, "start-task-contact", "--instance-id", inst, "--contact-flow-id", flowID,
+		"--name", "Call back Ms. Doe", "--references", "ticket={Value=https://tickets.example.com/42,Type=URL}", "--attributes", "tier=gold,temp=x")
+	if err != nil {
+		t.Fatalf("start-task-contact: %v: %s", err, out)
+	}
+	var started struct{ ContactId string }
+	if err := json.Unmarshal(out, &started); err != nil || started.ContactId == "" {
+		t.Fatalf("start-task-contact printed %s", out)
+	}
+	waitContact(t, tn, inst, started.ContactId, contact.StateQueued)
+	if out, err := awsRun(t, bin, tn, "describe-contact", "--instance-id", inst, "--contact-id", started.ContactId); err != nil || !strings.Contains(string(out), `"Channel": "TASK"`) {
+		t.Fatalf("describe-contact: %v: %s", err, out)
+	}
+	if out, err := awsRun(t, bin, tn, "update-contact-attributes", "--instance-id", inst, "--initial-contact-id", started.ContactId, "--attributes", "temp="); err != nil {
+		t.Fatalf("update-contact-attributes: %v: %s", err, out)
+	}
+	out, err = awsRun(t, bin, tn, "get-contact-attributes", "--instance-id", inst, "--initial-contact-id", started.ContactId)
+	if err != nil || !strings.Contains(string(out), `"tier": "gold"`) || strings.Contains(string(out), "temp") {
+		t.Fatalf("get-contact-attributes: %v: %s", err, out)
+	}
+	if out, err := awsRun(t, bin, tn, "stop-contact", "--instance-id", inst, "--contact-id", started.ContactId); err != nil {
+		t.Fatalf("stop-contact: %v: %s", err, out)
+	}
+	waitContact(t, tn, inst, started.ContactId, contact.StateEnded)
+}
