@@ -3,6 +3,8 @@ package node_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -166,6 +168,22 @@ func TestSDKTaskOnFreshInstance(t *testing.T) {
 	}
 	if *rec.Queue.EnqueueTimestamp > *rec.Agent.ConnectedToAgentTimestamp || *rec.Agent.ConnectedToAgentTimestamp > *rec.Agent.AfterContactWorkEndTimestamp {
 		t.Errorf("record timestamps out of order: %+v %+v", rec.Queue, rec.Agent)
+	}
+	// The node's file sink delivers the record to the day's JSON Lines file.
+	delivered := false
+	for range 300 {
+		files, _ := filepath.Glob(filepath.Join(tn.dataDir, "contact-records", "*.jsonl"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			delivered = delivered || strings.Contains(string(b), `"ContactId":"`+id+`"`)
+		}
+		if delivered {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !delivered {
+		t.Error("the contact record did not reach the JSON Lines sink")
 	}
 	found, err := c.SearchContacts(ctx, &connect.SearchContactsInput{InstanceId: aws.String(inst),
 		TimeRange:      &types.SearchContactsTimeRange{Type: types.SearchContactsTimeRangeTypeInitiationTimestamp, StartTime: aws.Time(before), EndTime: aws.Time(time.Now().Add(time.Minute))},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringfence/ringfence/api"
 	"github.com/ringfence/ringfence/channel/chat"
+	"github.com/ringfence/ringfence/recordsink"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -94,6 +95,15 @@ func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
 	go func() { _ = rt.Contacts.Run(rtCtx); close(rtDone) }()
 	defer func() { stopRuntime(); <-rtDone }()
 	<-rt.Contacts.Ready()
+	// Contact records go to the daily JSON Lines files in the data directory; old contacts
+	// are deleted after the retention period.
+	sinks, err := recordsink.New(recordsink.Config{Store: n.Store, DataDir: n.Config.DataDir, Logger: n.Config.Logger})
+	if err != nil {
+		return err
+	}
+	sinkDone := make(chan struct{})
+	go func() { _ = sinks.Run(rtCtx); close(sinkDone) }()
+	defer func() { stopRuntime(); <-sinkDone }()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
