@@ -1,0 +1,353 @@
+package agentapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/contact"
+	"github.com/ringfence/ringfence/routing"
+	"github.com/ringfence/ringfence/store"
+)
+
+// CustomerEndpointPermission is the permission that shows an agent the customer endpoint
+// (phone number, address) of a contact it handles. The catalogue has no permission named for
+// exactly this; "CustomerProfiles.View" is the agent-application permission to see who the
+// customer is (Connect: "view customer profiles in the agent application") and is classed
+// sensitive, so a profile that grants it also gets MFA and the short idle timeout.
+// "ContactSearch.View" was not chosen: it also opens search over every contact of the
+// instance, far more than an agent needs for the contact in front of it.
+const CustomerEndpointPermission = "CustomerProfiles.View"
+
+// ContactOut is a contact as its agent sees it (GET /agent/v1/contacts/{ContactId}). It
+// never holds $.StoredCustomerInput, $.External, the flow session or an attribute the
+// instance marks sensitive; CustomerEndpoint only with CustomerEndpointPermission.
+type ContactOut struct {
+	ContactId         string
+	InitialContactId  string `json:",omitempty"`
+	PreviousContactId string `json:",omitempty"`
+	RelatedContactId  string `json:",omitempty"`
+	// Channel is VOICE, CHAT or TASK; InitiationMethod Connect's ContactInitiationMethod.
+	Channel          contact.Channel
+	InitiationMethod contact.InitiationMethod
+	// State is QUEUED, OFFERED, CONNECTED or AFTER_CONTACT_WORK (contact.State).
+	State contact.State
+	// Name, Description and References are a task's.
+	Name        string                       `json:",omitempty"`
+	Description string                       `json:",omitempty"`
+	References  map[string]contact.Reference `json:",omitempty"`
+	// QueueId and QueueName are the standard queue the contact came through; absent for a
+	// transfer to the agent's own queue.
+	QueueId   string `json:",omitempty"`
+	QueueName string `json:",omitempty"`
+	// Timestamps are RFC 3339 UTC with milliseconds; absent until they happen.
+	InitiationTimestamp            string `json:",omitempty"`
+	EnqueueTimestamp               string `json:",omitempty"`
+	ConnectedToAgentTimestamp      string `json:",omitempty"`
+	AfterContactWorkStartTimestamp string `json:",omitempty"`
+	DisconnectTimestamp            string `json:",omitempty"`
+	DisconnectReason               string `json:",omitempty"`
+	// AfterContactWorkUntil is when the agent's after-contact work on the contact ends on its
+	// own.
+	AfterContactWorkUntil string `json:",omitempty"`
+	// OfferId is the agent's pending or accepted offer of the contact.
+	OfferId string `json:",omitempty"`
+	// Attributes are the user-defined contact attributes minus the sensitive ones.
+	Attributes       map[string]string
+	CustomerEndpoint *contact.Endpoint `json:",omitempty"`
+	SystemEndpoint   *contact.Endpoint `json:",omitempty"`
+}
+
+// hold is what the router says the agent has of a contact.
+type hold struct {
+	offerID  string
+	acwUntil time.Time
+	inRouter bool
+	state    routing.ContactState
+}
+
+// holdOf looks contactID up among the agent's offered, connected and after-contact work
+// contacts in the router.
+func (s *Server) holdOf(ctx context.Context, instanceID, agentID, contactID string) (hold, error) {
+	view, err := s.mgr.Agent(ctx, instanceID, agentID)
+	if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		return hold{}, nil
+	}
+	if err != nil {
+		return hold{}, err
+	}
+	for _, h := range view.Contacts {
+		if h.ContactID == contactID {
+			return hold{offerID: h.OfferID, inRouter: true, state: h.State}, nil
+		}
+	}
+	for _, a := range view.AfterContactWork {
+		if a.ContactID == contactID {
+			return hold{acwUntil: a.Until, inRouter: true}, nil
+		}
+	}
+	return hold{}, nil
+}
+
+// describeContact implements GET /agent/v1/contacts/{ContactId}: only a contact the router
+// has offered to the agent or connected to it, or one stored as connected to or in
+// after-contact work with the agent. Anything else is ResourceNotFoundException.
+func (s *Server) describeContact(c *call) (any, error) {
+	inst, uid := c.caller.InstanceID, c.caller.UserID
+	id := c.r.PathValue("ContactId")
+	if err := checkID("ContactId", id); err != nil {
+		return nil, err
+	}
+	c.ev.Resource = id
+	h, err := s.holdOf(c.ctx, inst, uid, id)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		ct        contact.Contact
+		queueName string
+	)
+	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		ct, err = tx.GetContact(ctx, inst, id)
+		if err != nil {
+			return err
+		}
+		mine := ct.Agent.AgentID == uid && (ct.State == contact.StateConnected || ct.State == contact.StateAfterContactWork)
+		if !ct.State.Active() || (!h.inRouter && !mine) {
+			return apierr.NotFound("contact", id)
+		}
+		if q := ct.Queue.QueueID; q != "" && !strings.HasPrefix(q, "agent/") {
+			qr, err := tx.GetQueue(ctx, inst, q)
+			if err == nil {
+				queueName = qr.Name
+			} else if !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := ContactOut{ContactId: ct.ID, InitialContactId: ct.InitialContactID, PreviousContactId: ct.PreviousContactID, RelatedContactId: ct.RelatedContactID,
+		Channel: ct.Channel, InitiationMethod: ct.InitiationMethod, State: ct.State, Name: ct.Name, Description: ct.Description, References: ct.References,
+		QueueName: queueName, InitiationTimestamp: timestamp(ct.InitiationTimestamp), EnqueueTimestamp: timestamp(ct.Queue.EnqueueTimestamp),
+		ConnectedToAgentTimestamp: timestamp(ct.Agent.ConnectedToAgentTimestamp), AfterContactWorkStartTimestamp: timestamp(ct.Agent.AfterContactWorkStartTimestamp),
+		DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason,
+		AfterContactWorkUntil: timestamp(h.acwUntil), OfferId: h.offerID, Attributes: s.visibleAttributes(inst, ct.Attributes), SystemEndpoint: ct.SystemEndpoint}
+	if q := ct.Queue.QueueID; !strings.HasPrefix(q, "agent/") {
+		out.QueueId = q
+	}
+	if ct.CustomerEndpoint != nil && c.may(CustomerEndpointPermission) {
+		ep := *ct.CustomerEndpoint
+		out.CustomerEndpoint = &ep
+	}
+	return out, nil
+}
+
+// visibleAttributes returns attrs without the instance's sensitive attributes.
+func (s *Server) visibleAttributes(instanceID string, attrs map[string]string) map[string]string {
+	hidden := map[string]bool{}
+	if s.cfg.SensitiveAttributes != nil {
+		for _, k := range s.cfg.SensitiveAttributes(instanceID) {
+			hidden[k] = true
+		}
+	}
+	out := make(map[string]string, len(attrs))
+	for k, v := range attrs {
+		if !hidden[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// endContact implements POST /agent/v1/contacts/{ContactId}/end: the agent disconnects a
+// contact connected to it, which goes to after-contact work. ResourceNotFoundException for
+// any contact not connected to the agent.
+func (s *Server) endContact(c *call) (any, error) {
+	inst, uid := c.caller.InstanceID, c.caller.UserID
+	id := c.r.PathValue("ContactId")
+	if err := checkID("ContactId", id); err != nil {
+		return nil, err
+	}
+	c.ev.Resource = id
+	if err := c.runtime(func(ev *audit.Event) error { return s.mgr.EndByAgent(c.ctx, ev, inst, uid, id) }); err != nil {
+		return nil, err
+	}
+	out := struct {
+		ContactId             string
+		State                 contact.State
+		AfterContactWorkUntil string `json:",omitempty"`
+	}{ContactId: id, State: contact.StateAfterContactWork}
+	if h, err := s.holdOf(c.ctx, inst, uid, id); err == nil {
+		out.AfterContactWorkUntil = timestamp(h.acwUntil)
+	}
+	return out, nil
+}
+
+// completeACW implements POST /agent/v1/contacts/{ContactId}/acw/complete: the contact ends,
+// its contact record is written and the agent is routable again in its chosen status.
+func (s *Server) completeACW(c *call) (any, error) {
+	inst, uid := c.caller.InstanceID, c.caller.UserID
+	id := c.r.PathValue("ContactId")
+	if err := checkID("ContactId", id); err != nil {
+		return nil, err
+	}
+	c.ev.Resource = id
+	if err := c.runtime(func(ev *audit.Event) error { return s.mgr.CompleteAfterContactWork(c.ctx, ev, inst, uid, id) }); err != nil {
+		return nil, err
+	}
+	return struct {
+		ContactId string
+		State     contact.State
+	}{id, contact.StateEnded}, nil
+}
+
+// transferContact implements POST /agent/v1/contacts/{ContactId}/transfer with exactly one
+// of {"QueueId"} or {"QuickConnectId"}: a contact connected to the agent moves to the queue
+// (a QUEUE quick connect names one) and waits there afresh; the agent is freed. USER,
+// PHONE_NUMBER and FLOW quick connects are NotImplementedException.
+func (s *Server) transferContact(c *call) (any, error) {
+	inst, uid := c.caller.InstanceID, c.caller.UserID
+	id := c.r.PathValue("ContactId")
+	if err := checkID("ContactId", id); err != nil {
+		return nil, err
+	}
+	c.ev.Resource = id
+	var in struct {
+		QueueId        string `json:"QueueId"`
+		QuickConnectId string `json:"QuickConnectId"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if (in.QueueId == "") == (in.QuickConnectId == "") {
+		return nil, apierr.InvalidParameter("give exactly one of QueueId and QuickConnectId")
+	}
+	queueID := in.QueueId
+	c.ev.Details = map[string]string{}
+	if in.QuickConnectId != "" {
+		if err := checkID("QuickConnectId", in.QuickConnectId); err != nil {
+			return nil, err
+		}
+		c.ev.Details["quick_connect_id"] = in.QuickConnectId
+		var qc routing.QuickConnectRecord
+		err := s.st.View(c.ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			qc, err = tx.GetQuickConnect(ctx, inst, in.QuickConnectId)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		switch qc.Type {
+		case routing.QuickConnectQueue:
+			queueID = qc.QueueID
+		case routing.QuickConnectUser:
+			return nil, apierr.New(apierr.CodeNotImplemented, "transfer to an agent (USER quick connect) is not supported yet; use a QUEUE quick connect")
+		default:
+			return nil, apierr.New(apierr.CodeNotImplemented, "transfer through a %s quick connect is not supported yet; use a QUEUE quick connect", qc.Type)
+		}
+	} else if err := checkID("QueueId", queueID); err != nil {
+		return nil, err
+	}
+	c.ev.Details["queue_id"] = queueID
+	h, err := s.holdOf(c.ctx, inst, uid, id)
+	if err != nil {
+		return nil, err
+	}
+	if !h.inRouter || h.state != routing.ContactConnected {
+		return nil, apierr.NotFound("connected contact", id)
+	}
+	if err := c.runtime(func(ev *audit.Event) error { return s.mgr.TransferToQueue(c.ctx, ev, inst, id, queueID) }); err != nil {
+		return nil, err
+	}
+	return struct{ ContactId, QueueId string }{id, queueID}, nil
+}
+
+// HistoryItem is one contact of the agent's history: no attributes, no endpoints.
+type HistoryItem struct {
+	ContactId                 string
+	Channel                   contact.Channel
+	InitiationMethod          contact.InitiationMethod
+	State                     contact.State
+	Name                      string `json:",omitempty"`
+	QueueId                   string `json:",omitempty"`
+	InitiationTimestamp       string
+	ConnectedToAgentTimestamp string `json:",omitempty"`
+	DisconnectTimestamp       string `json:",omitempty"`
+	DisconnectReason          string `json:",omitempty"`
+}
+
+// Page sizes of GET /agent/v1/history.
+const (
+	defaultHistoryResults = 20
+	maxHistoryResults     = 100
+)
+
+// historyCursor is the decoded NextToken: the initiation time (Unix ms) and ID of the last
+// contact of the previous page.
+type historyCursor struct {
+	T  int64  `json:"t"`
+	ID string `json:"id"`
+}
+
+// listHistory implements GET /agent/v1/history?MaxResults=&NextToken=: the contacts the
+// agent was connected to, newest first (by initiation time, then ID). A full page carries a
+// NextToken, so the last page may be empty.
+func (s *Server) listHistory(c *call) (any, error) {
+	inst, uid := c.caller.InstanceID, c.caller.UserID
+	q := c.r.URL.Query()
+	limit := defaultHistoryResults
+	if v := q.Get("MaxResults"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxHistoryResults {
+			return nil, apierr.InvalidParameter("MaxResults must be 1-100")
+		}
+		limit = n
+	}
+	cq := contact.Query{AgentIDs: []string{uid}, Descending: true, Limit: limit}
+	if tok := q.Get("NextToken"); tok != "" {
+		var cur historyCursor
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil || len(tok) > 512 || json.Unmarshal(b, &cur) != nil || cur.ID == "" {
+			return nil, apierr.InvalidParameter("NextToken is not valid")
+		}
+		cq.AfterTime, cq.AfterID = time.UnixMilli(cur.T).UTC(), cur.ID
+	}
+	var cs []contact.Contact
+	err := c.view(s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		cs, err = tx.SearchContacts(ctx, inst, cq)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Contacts  []HistoryItem
+		NextToken string `json:",omitempty"`
+	}{Contacts: []HistoryItem{}}
+	if len(cs) == limit {
+		last := cs[len(cs)-1]
+		b, _ := json.Marshal(historyCursor{T: last.InitiationTimestamp.UnixMilli(), ID: last.ID})
+		out.NextToken = base64.RawURLEncoding.EncodeToString(b)
+	}
+	for _, ct := range cs {
+		it := HistoryItem{ContactId: ct.ID, Channel: ct.Channel, InitiationMethod: ct.InitiationMethod, State: ct.State, Name: ct.Name,
+			InitiationTimestamp: timestamp(ct.InitiationTimestamp), ConnectedToAgentTimestamp: timestamp(ct.Agent.ConnectedToAgentTimestamp),
+			DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason}
+		if !strings.HasPrefix(ct.Queue.QueueID, "agent/") {
+			it.QueueId = ct.Queue.QueueID
+		}
+		out.Contacts = append(out.Contacts, it)
+	}
+	return out, nil
+}
