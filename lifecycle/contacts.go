@@ -369,6 +369,19 @@ func (m *Manager) completeACW(ctx context.Context, ev *audit.Event, instanceID, 
 		}
 		return m.end(ctx, tx, c, "")
 	})
+	if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		// The contact went on without the agent (transferred to a queue): only the agent's
+		// after-contact work in the router remains to be completed.
+		var rerr error
+		if derr := m.withRouter(ctx, instanceID, func(r *routing.Router) {
+			var evs []routing.Event
+			evs, rerr = r.CompleteAfterContactWork(agentID, contactID)
+			m.routerEvents(instanceID, evs)
+		}); derr != nil || rerr != nil {
+			return err
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
