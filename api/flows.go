@@ -52,11 +52,16 @@ const kindUnknownReference flow.ProblemKind = "unknown_reference"
 // flowARN is arn:aws:connect:{region}:{account}:instance/{instance}/contact-flow/{id} for flows
 // and .../flow-module/{id} for modules.
 func (s *Server) flowARN(instanceID string, kind flow.RecordKind, id string) string {
+	return flowResourceARN(s.cfg.Region, s.cfg.AccountID, instanceID, kind, id)
+}
+
+// flowResourceARN is flowARN for a given region and account.
+func flowResourceARN(region, accountID, instanceID string, kind flow.RecordKind, id string) string {
 	seg := "contact-flow"
 	if kind == flow.KindModule {
 		seg = "flow-module"
 	}
-	return fmt.Sprintf("arn:aws:connect:%s:%s:instance/%s/%s/%s", s.cfg.Region, s.cfg.AccountID, instanceID, seg, id)
+	return fmt.Sprintf("arn:aws:connect:%s:%s:instance/%s/%s/%s", region, accountID, instanceID, seg, id)
 }
 
 func sha256Hex(s string) string {
@@ -101,10 +106,21 @@ func invalidFlow(problems []flow.Problem) error {
 	return &apierr.Error{Code: apierr.CodeInvalidContactFlow, Message: msg, Extra: map[string]any{"problems": ds}}
 }
 
-// checkContent parses content; when publishing it also validates it and checks that the
-// flows and modules it references exist in the instance (published), answering
-// InvalidContactFlowException with the problems list.
+// ValidFlowType reports whether t is one of Connect's ContactFlowType values.
+func ValidFlowType(t string) bool { return flowTypes[t] }
+
+// checkContent is CheckFlowContent for this server's region and account.
 func (s *Server) checkContent(ctx context.Context, tx store.Tx, instanceID, content string, publish bool) error {
+	return CheckFlowContent(ctx, tx, s.cfg.Region, s.cfg.AccountID, instanceID, content, publish)
+}
+
+// CheckFlowContent is the check CreateContactFlow and the content updates make before storing
+// content: it parses content (1–256,000 characters); when publishing it also validates it and
+// checks that the flows and modules it references exist in the instance (published), given as
+// bare IDs or as ARNs of the instance in region and accountID. It answers
+// InvalidParameterException for a bad length and InvalidContactFlowException with the problems
+// list otherwise.
+func CheckFlowContent(ctx context.Context, tx store.Tx, region, accountID, instanceID, content string, publish bool) error {
 	if content == "" || utf8.RuneCountInString(content) > 256000 {
 		return apierr.InvalidParameter("Content must be 1-256000 characters")
 	}
@@ -123,7 +139,7 @@ func (s *Server) checkContent(ctx context.Context, tx store.Tx, instanceID, cont
 	var missing []flow.Problem
 	check := func(kind flow.RecordKind, refs []string) error {
 		for _, ref := range refs {
-			id, ok := s.localResourceID(instanceID, kind, ref)
+			id, ok := localResourceID(region, accountID, instanceID, kind, ref)
 			if !ok {
 				missing = append(missing, flow.Problem{Severity: flow.SeverityError, Kind: kindUnknownReference, Path: "$",
 					Message: fmt.Sprintf("%s %q is not a resource of this instance", kind.Noun(), ref)})
@@ -169,10 +185,15 @@ func onlyStructural(ps []flow.Problem) []flow.Problem {
 // localResourceID turns a flow or module reference (an ARN of this instance or a bare ID) into
 // the ID, reporting false for an ARN of another instance, account or region.
 func (s *Server) localResourceID(instanceID string, kind flow.RecordKind, ref string) (string, bool) {
+	return localResourceID(s.cfg.Region, s.cfg.AccountID, instanceID, kind, ref)
+}
+
+// localResourceID is the method of the same name for a given region and account.
+func localResourceID(region, accountID, instanceID string, kind flow.RecordKind, ref string) (string, bool) {
 	if !strings.HasPrefix(ref, "arn:") {
 		return ref, true
 	}
-	prefix := strings.TrimSuffix(s.flowARN(instanceID, kind, ""), "/")
+	prefix := strings.TrimSuffix(flowResourceARN(region, accountID, instanceID, kind, ""), "/")
 	id, ok := strings.CutPrefix(ref, prefix+"/")
 	return id, ok && id != ""
 }

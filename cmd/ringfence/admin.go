@@ -155,5 +155,10 @@ func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args [
 	}
 }
 
-// extraCommands are the commands of other packages (flows, decryption) wired into the binary.
-func extraCommands() []*cobra.Command { return []*cobra.Command{flowcli.NewCommand(), decryptCmd()} }
+// extraCommands are the commands of other packages (flows, decryption) wired into the binary;
+// the flow command gains "import", which needs the node.
+func extraCommands(environ []string) []*cobra.Command {
+	fc := flowcli.NewCommand()
+	fc.AddCommand(flowImportCmd(environ))
+	return []*cobra.Command{fc, decryptCmd()}
+}

@@ -64,7 +64,7 @@ func newRoot(stdout, stderr io.Writer, environ []string) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(serveCmd(environ), bootstrapCmd(environ), demoCmd(environ), auditCmd(environ),
 		keysCmd(environ), adminCmd(environ))
-	for _, c := range extraCommands() {
+	for _, c := range extraCommands(environ) {
 		root.AddCommand(c)
 	}
 	return root
