@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ringfence/ringfence/apierr"
@@ -122,7 +121,7 @@ func (s *Server) describeContact(c *call) (any, error) {
 		if !ct.State.Active() || (!h.inRouter && !mine) {
 			return apierr.NotFound("contact", id)
 		}
-		if q := ct.Queue.QueueID; q != "" && !strings.HasPrefix(q, "agent/") {
+		if q := ct.Queue.QueueID; q != "" && !ct.Queue.IsAgentQueue() {
 			qr, err := tx.GetQueue(ctx, inst, q)
 			if err == nil {
 				queueName = qr.Name
@@ -141,7 +140,7 @@ func (s *Server) describeContact(c *call) (any, error) {
 		ConnectedToAgentTimestamp: timestamp(ct.Agent.ConnectedToAgentTimestamp), AfterContactWorkStartTimestamp: timestamp(ct.Agent.AfterContactWorkStartTimestamp),
 		DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason,
 		AfterContactWorkUntil: timestamp(h.acwUntil), OfferId: h.offerID, Attributes: s.visibleAttributes(inst, ct.Attributes), SystemEndpoint: ct.SystemEndpoint}
-	if q := ct.Queue.QueueID; !strings.HasPrefix(q, "agent/") {
+	if q := ct.Queue.QueueID; !ct.Queue.IsAgentQueue() {
 		out.QueueId = q
 	}
 	if ct.CustomerEndpoint != nil && c.may(CustomerEndpointPermission) {
@@ -344,7 +343,7 @@ func (s *Server) listHistory(c *call) (any, error) {
 		it := HistoryItem{ContactId: ct.ID, Channel: ct.Channel, InitiationMethod: ct.InitiationMethod, State: ct.State, Name: ct.Name,
 			InitiationTimestamp: timestamp(ct.InitiationTimestamp), ConnectedToAgentTimestamp: timestamp(ct.Agent.ConnectedToAgentTimestamp),
 			DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason}
-		if !strings.HasPrefix(ct.Queue.QueueID, "agent/") {
+		if !ct.Queue.IsAgentQueue() {
 			it.QueueId = ct.Queue.QueueID
 		}
 		out.Contacts = append(out.Contacts, it)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/coder/websocket"
 
 	"github.com/ringfence/ringfence/apierr"
@@ -295,7 +297,7 @@ func originAllowed(r *http.Request, patterns []string) bool {
 // signed-in agent. The upgrade is authenticated, authorised (BasicAgentAccess), checked
 // against the Origin and the per-agent connection limit, and audited before it happens.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
-	reqID := newID()
+	reqID := uuid.NewString()
 	w.Header().Set("X-Amzn-RequestId", reqID)
 	w.Header().Set("Cache-Control", "no-store")
 	c := &call{r: r, ctx: r.Context(), ev: s.event(r, "ConnectEvents", reqID)}

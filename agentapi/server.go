@@ -3,7 +3,6 @@ package agentapi
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
@@ -228,7 +229,7 @@ func (c *call) runtime(fn func(ev *audit.Event) error) error {
 // outcome.
 func (s *Server) wrap(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := newID()
+		reqID := uuid.NewString()
 		h := w.Header()
 		h.Set("X-Amzn-RequestId", reqID)
 		h.Set("Cache-Control", "no-store")
@@ -430,15 +431,6 @@ func checkID(member, id string) error {
 		}
 	}
 	return nil
-}
-
-// newID returns a random lower-case UUID (RFC 9562 version 4).
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func sourceIP(r *http.Request) string {

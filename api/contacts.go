@@ -313,7 +313,7 @@ func (s *Server) contactJSON(ct contact.Contact) map[string]any {
 	if !ct.ScheduledTimestamp.IsZero() {
 		out["ScheduledTimestamp"] = epochSeconds(ct.ScheduledTimestamp)
 	}
-	if ct.Queue.QueueID != "" && !strings.HasPrefix(ct.Queue.QueueID, "agent/") {
+	if !ct.Queue.IsAgentQueue() && ct.Queue.QueueID != "" {
 		qi := map[string]any{"Id": ct.Queue.QueueID}
 		if !ct.Queue.EnqueueTimestamp.IsZero() {
 			qi["EnqueueTimestamp"] = epochSeconds(ct.Queue.EnqueueTimestamp)
@@ -638,7 +638,7 @@ func (s *Server) searchContacts(c *call) (any, error) {
 		if !ct.DisconnectTimestamp.IsZero() {
 			sum["DisconnectTimestamp"] = epochSeconds(ct.DisconnectTimestamp)
 		}
-		if ct.Queue.QueueID != "" && !strings.HasPrefix(ct.Queue.QueueID, "agent/") {
+		if !ct.Queue.IsAgentQueue() && ct.Queue.QueueID != "" {
 			sum["QueueInfo"] = map[string]any{"Id": ct.Queue.QueueID, "EnqueueTimestamp": epochSeconds(ct.Queue.EnqueueTimestamp)}
 		}
 		if ct.Agent.AgentID != "" {

@@ -59,12 +59,28 @@ type Reference struct {
 
 // QueueInfo is where a contact waited: the queue, when it entered and left it.
 type QueueInfo struct {
+	// QueueID is a standard queue's ID, or AgentQueueID(agent) for an agent's own queue.
 	QueueID string
 	// EnqueueTimestamp is zero until the contact is queued; DequeueTimestamp until it leaves.
 	EnqueueTimestamp time.Time
 	DequeueTimestamp time.Time
 	// Priority is the routing priority (1 highest, default 5).
 	Priority int
+}
+
+// agentQueuePrefix marks QueueInfo.QueueID of a contact waiting in an agent's own queue
+// (TransferContactToAgent).
+const agentQueuePrefix = "agent/"
+
+// AgentQueueID is the QueueInfo.QueueID of agentID's own queue.
+func AgentQueueID(agentID string) string { return agentQueuePrefix + agentID }
+
+// IsAgentQueue reports whether q is an agent's own queue rather than a standard queue.
+func (q QueueInfo) IsAgentQueue() bool { return strings.HasPrefix(q.QueueID, agentQueuePrefix) }
+
+// AgentQueue returns the agent whose own queue q is, or ok=false for a standard queue.
+func (q QueueInfo) AgentQueue() (agentID string, ok bool) {
+	return strings.CutPrefix(q.QueueID, agentQueuePrefix)
 }
 
 // AgentInfo is the agent who handled a contact and when.

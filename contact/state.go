@@ -1,10 +1,6 @@
 package contact
 
-import (
-	"fmt"
-
-	"github.com/ringfence/ringfence/apierr"
-)
+import "github.com/ringfence/ringfence/apierr"
 
 // State is where a contact is in its life (DESIGN.md "Core concepts"):
 //
@@ -78,5 +74,3 @@ func (c *Contact) MustState(states ...State) error {
 	}
 	return apierr.New(apierr.CodeInvalidRequest, "contact %s is %s", c.ID, c.State)
 }
-
-func (s State) String() string { return fmt.Sprint(string(s)) }

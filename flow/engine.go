@@ -60,7 +60,7 @@ func NewEngine(cfg Config) *Engine {
 	if cfg.MaxSteps <= 0 {
 		cfg.MaxSteps = DefaultMaxSteps
 	}
-	return &Engine{cfg: cfg, specs: specIndex()}
+	return &Engine{cfg: cfg, specs: sharedSpecs()}
 }
 
 // Errors returned by Start and Resume for misuse; runtime trouble inside a flow never

@@ -1,5 +1,7 @@
 package flow
 
+import "sync"
+
 import "sort"
 
 // builtinSpecs lists every action Type the package knows, one line per action file.
@@ -70,6 +72,9 @@ func builtinSpecs() []actionSpec {
 		getCalculatedAttributesForCustomerProfile(),
 	}
 }
+
+// sharedSpecs is the action index every Engine reads; it is built once and never written.
+var sharedSpecs = sync.OnceValue(specIndex)
 
 func specIndex() map[string]*actionSpec {
 	list := builtinSpecs()

@@ -2,10 +2,10 @@ package lifecycle
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
@@ -15,20 +15,11 @@ import (
 	"github.com/ringfence/ringfence/store"
 )
 
-// newID returns a random lower-case UUID (RFC 9562 version 4).
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
 // Prepare fills the fields a new contact gets from the lifecycle (ID when empty, state,
 // timestamps) and checks the rest. Call it before Create, or let StartContact do both.
 func (m *Manager) Prepare(c *contact.Contact) error {
 	if c.ID == "" {
-		c.ID = newID()
+		c.ID = uuid.NewString()
 	}
 	now := m.now()
 	c.InitiationTimestamp, c.LastUpdateTimestamp = now, now
@@ -179,7 +170,7 @@ func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map
 			q := st.queued
 			c.Queue.QueueID, c.Queue.EnqueueTimestamp, c.Queue.DequeueTimestamp = q.queueID, q.at, time.Time{}
 			if q.agentID != "" {
-				c.Queue.QueueID = agentQueueOf(q.agentID)
+				c.Queue.QueueID = contact.AgentQueueID(q.agentID)
 			}
 			if q.priority > 0 {
 				c.Queue.Priority = q.priority
@@ -273,8 +264,8 @@ func (m *Manager) end(ctx context.Context, tx store.Tx, c *contact.Contact, reas
 // writeRecord appends c's contact record to the outbox.
 func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contact) error {
 	rc := contact.RecordContext{AccountID: m.cfg.AccountID, InstanceARN: m.instanceARN(c.InstanceID)}
-	if q := c.Queue.QueueID; q != "" && !queueIsAgent(q) {
-		rc.QueueARN = rc.InstanceARN + "/queue/" + q
+	if c.Queue.QueueID != "" && !c.Queue.IsAgentQueue() {
+		rc.QueueARN = rc.InstanceARN + "/queue/" + c.Queue.QueueID
 	}
 	if a := c.Agent.AgentID; a != "" {
 		rc.AgentARN = rc.InstanceARN + "/agent/" + a

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/extfn"
@@ -153,7 +155,7 @@ func (h host) CreateTask(ctx context.Context, t flow.TaskRequest) (string, error
 		refs[k] = contact.Reference{Type: r.Type, Value: r.Value}
 	}
 	c := contact.Contact{
-		InstanceID: h.instanceID, ID: newID(), Channel: contact.ChannelTask, InitiationMethod: contact.InitiationFlow,
+		InstanceID: h.instanceID, ID: uuid.NewString(), Channel: contact.ChannelTask, InitiationMethod: contact.InitiationFlow,
 		RelatedContactID: t.SourceContactID, Name: t.Name, Description: t.Description, References: refs,
 		Attributes: t.Attributes, FlowID: lastSegment(t.ContactFlowID),
 	}
@@ -343,9 +345,6 @@ func (m *Manager) placeInQueue(ctx context.Context, c contact.Contact, s *flow.S
 	q := queuedAt{queueID: lastSegment(w.Queue), agentID: lastSegment(w.Agent), priority: s.Behaviour.QueuePriority, at: m.now()}
 	if q.queueID == "" && q.agentID == "" {
 		q.queueID = lastSegment(s.Behaviour.TargetQueue)
-	}
-	if !c.Queue.EnqueueTimestamp.IsZero() && c.State == contact.StateConnected {
-		q.at = m.now()
 	}
 	adjust := time.Duration(s.Behaviour.QueueTimeAdjustmentSeconds) * time.Second
 	var err error

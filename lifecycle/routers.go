@@ -96,8 +96,8 @@ func (m *Manager) routingSnapshot(ctx context.Context, instanceID string) (routi
 		default:
 			continue
 		}
-		if queueIsAgent(c.Queue.QueueID) {
-			cs.AgentQueueID = agentOfQueue(c.Queue.QueueID)
+		if agent, ok := c.Queue.AgentQueue(); ok {
+			cs.AgentQueueID = agent
 		} else {
 			cs.QueueID = c.Queue.QueueID
 		}
@@ -105,15 +105,6 @@ func (m *Manager) routingSnapshot(ctx context.Context, instanceID string) (routi
 	}
 	return snap, nil
 }
-
-// A contact waiting in an agent queue records "agent/<agent ID>" as its queue.
-const agentQueuePrefix = "agent/"
-
-func queueIsAgent(q string) bool {
-	return len(q) > len(agentQueuePrefix) && q[:len(agentQueuePrefix)] == agentQueuePrefix
-}
-func agentOfQueue(q string) string       { return q[len(agentQueuePrefix):] }
-func agentQueueOf(agentID string) string { return agentQueuePrefix + agentID }
 
 // routerEvents queues the contact side of router events for each contact's worker, in
 // order, then passes the events on to the Notifier. It never blocks the router.
