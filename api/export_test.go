@@ -12,3 +12,14 @@ func RoutingRoutes() [][3]string {
 	}
 	return out
 }
+
+// PromptAndFlowLogRoutes returns the operation name, method and path pattern of the prompt
+// operations and of the flow-log read, for the external tests.
+func PromptAndFlowLogRoutes() [][3]string {
+	var out [][3]string
+	for _, op := range append(promptOperations(), flowLogOperations()...) {
+		method, path, _ := strings.Cut(op.pattern, " ")
+		out = append(out, [3]string{op.name, method, path})
+	}
+	return out
+}

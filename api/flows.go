@@ -12,6 +12,7 @@ import (
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/flow"
+	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -116,10 +117,12 @@ func (s *Server) checkContent(ctx context.Context, tx store.Tx, instanceID, cont
 
 // CheckFlowContent is the check CreateContactFlow and the content updates make before storing
 // content: it parses content (1–256,000 characters); when publishing it also validates it and
-// checks that the flows and modules it references exist in the instance (published), given as
-// bare IDs or as ARNs of the instance in region and accountID. It answers
-// InvalidParameterException for a bad length and InvalidContactFlowException with the problems
-// list otherwise.
+// checks that every resource it names statically exists in the instance: flows and modules
+// (published), queues, users (AgentId), hours of operation, quick connects and prompts, given
+// as bare IDs or as ARNs of the instance in region and accountID, and external functions
+// (associated with AssociateLambdaFunction). It answers InvalidParameterException for a bad
+// length and InvalidContactFlowException with the problems list otherwise; each problem names
+// the action and the JSON path of the reference.
 func CheckFlowContent(ctx context.Context, tx store.Tx, region, accountID, instanceID, content string, publish bool) error {
 	if content == "" || utf8.RuneCountInString(content) > 256000 {
 		return apierr.InvalidParameter("Content must be 1-256000 characters")
@@ -135,38 +138,110 @@ func CheckFlowContent(ctx context.Context, tx store.Tx, region, accountID, insta
 	if err != nil {
 		return invalidFlow(ps)
 	}
-	res := flow.ListResources(f)
+	refs, _ := flow.ResourceRefs(f)
 	var missing []flow.Problem
-	check := func(kind flow.RecordKind, refs []string) error {
-		for _, ref := range refs {
-			id, ok := localResourceID(region, accountID, instanceID, kind, ref)
-			if !ok {
-				missing = append(missing, flow.Problem{Severity: flow.SeverityError, Kind: kindUnknownReference, Path: "$",
-					Message: fmt.Sprintf("%s %q is not a resource of this instance", kind.Noun(), ref)})
-				continue
-			}
-			r, err := tx.GetFlowRecord(ctx, instanceID, kind, id)
-			if apierr.HasCode(err, apierr.CodeResourceNotFound) || (err == nil && r.Content == "") {
-				missing = append(missing, flow.Problem{Severity: flow.SeverityError, Kind: kindUnknownReference, Path: "$",
-					Message: fmt.Sprintf("%s %s does not exist or is not published", kind.Noun(), id)})
-				continue
-			}
-			if err != nil {
+	known := map[string]string{} // kind/value → "" when present, else the problem message
+	for _, ref := range refs {
+		key := string(ref.Kind) + "/" + ref.Value
+		msg, seen := known[key]
+		if !seen {
+			if msg, err = missingResource(ctx, tx, region, accountID, instanceID, ref); err != nil {
 				return err
 			}
+			known[key] = msg
 		}
-		return nil
-	}
-	if err := check(flow.KindFlow, res.Flows); err != nil {
-		return err
-	}
-	if err := check(flow.KindModule, res.Modules); err != nil {
-		return err
+		if msg != "" {
+			missing = append(missing, flow.Problem{Severity: flow.SeverityError, Kind: kindUnknownReference, Identifier: ref.Identifier, Path: ref.Path, Message: msg})
+		}
 	}
 	if len(missing) > 0 {
 		return invalidFlow(missing)
 	}
 	return nil
+}
+
+// resourceSegments are the ARN segments of the kinds CheckFlowContent looks up in the store.
+var resourceSegments = map[flow.ResourceKind]string{
+	flow.ResourceFlow: "contact-flow", flow.ResourceModule: "flow-module", flow.ResourceQueue: arnQueue,
+	flow.ResourceAgent: "agent", flow.ResourceHours: arnHours, flow.ResourceQuickConnect: arnQuickConnect,
+	flow.ResourcePrompt: arnPrompt,
+}
+
+// missingResource returns why ref does not name a resource of the instance, or "" when it
+// does. Kinds without a store (security keys, Lex bots) are not checked here.
+func missingResource(ctx context.Context, tx store.Tx, region, accountID, instanceID string, ref flow.ResourceRef) (string, error) {
+	if ref.Kind == flow.ResourceFunction {
+		_, err := tx.GetFunction(ctx, instanceID, ref.Value)
+		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+			return fmt.Sprintf("function %q is not associated with this instance (AssociateLambdaFunction)", truncate(ref.Value, 200)), nil
+		}
+		return "", err
+	}
+	seg, ok := resourceSegments[ref.Kind]
+	if !ok {
+		return "", nil
+	}
+	noun := resourceNoun(ref.Kind)
+	id, ok := localRef(region, accountID, instanceID, seg, ref.Value)
+	if !ok {
+		return fmt.Sprintf("%s %q is not a resource of this instance", noun, truncate(ref.Value, 200)), nil
+	}
+	var err error
+	switch ref.Kind {
+	case flow.ResourceFlow, flow.ResourceModule:
+		kind := flow.KindFlow
+		if ref.Kind == flow.ResourceModule {
+			kind = flow.KindModule
+		}
+		var r flow.Record
+		r, err = tx.GetFlowRecord(ctx, instanceID, kind, id)
+		if err == nil && r.Content == "" {
+			return fmt.Sprintf("%s %s is not published", noun, id), nil
+		}
+	case flow.ResourceQueue:
+		_, err = tx.GetQueue(ctx, instanceID, id)
+	case flow.ResourceAgent:
+		_, err = tx.GetUser(ctx, instanceID, id)
+	case flow.ResourceHours:
+		_, err = tx.GetHours(ctx, instanceID, id)
+	case flow.ResourceQuickConnect:
+		_, err = tx.GetQuickConnect(ctx, instanceID, id)
+	case flow.ResourcePrompt:
+		_, err = tx.GetPrompt(ctx, instanceID, id)
+	}
+	if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		return fmt.Sprintf("%s %s does not exist in this instance", noun, truncate(id, 200)), nil
+	}
+	return "", err
+}
+
+// resourceNoun names a resource kind in problem messages.
+func resourceNoun(k flow.ResourceKind) string {
+	switch k {
+	case flow.ResourceFlow:
+		return flow.KindFlow.Noun()
+	case flow.ResourceModule:
+		return flow.KindModule.Noun()
+	case flow.ResourceAgent:
+		return "user"
+	case flow.ResourceHours:
+		return "hours of operation"
+	case flow.ResourceQuickConnect:
+		return "quick connect"
+	}
+	return string(k)
+}
+
+// localRef turns a reference to a resource of the segment's kind (an ARN of the instance in
+// region and accountID, or a bare ID) into the ID, reporting false for an ARN of another
+// instance, account, region or kind.
+func localRef(region, accountID, instanceID, segment, ref string) (string, bool) {
+	if !strings.HasPrefix(ref, "arn:") {
+		return ref, ref != ""
+	}
+	prefix := instance.ARN(region, accountID, instanceID) + "/" + segment + "/"
+	id, ok := strings.CutPrefix(ref, prefix)
+	return id, ok && id != "" && !strings.Contains(id, "/")
 }
 
 // onlyStructural keeps the problems that make a document unreadable (saving accepts drafts

@@ -46,7 +46,7 @@ func placeholdersOutsideMetadata(t *testing.T, data []byte) []string {
 	delete(doc, "Metadata")
 	delete(doc, "Settings")
 	b, _ := json.Marshal(doc)
-	re := regexp.MustCompile(`\$\{[^{}\s"]*\}|%\{[^{}"]*\}|\{\{[^{}"]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%`)
+	re := regexp.MustCompile(`\$\{[^{}\s"]*\}|%\{[^{}"]*\}|\{\{[^{}"]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%|<<[^<>"]+>>|<[A-Za-z]+(?: [A-Za-z]+)+>|<[A-Z][A-Z0-9_]+>`)
 	var out []string
 	// Decode string escapes by walking the JSON rather than matching raw bytes.
 	var walk func(v any)

@@ -295,9 +295,10 @@ func (c *ConditionTransition) branch() string {
 }
 
 // conditionHolds evaluates one condition against result (flow-language-actions,
-// "Conditions"). Number operators are false when either side is not a number.
+// "Conditions"). Number operators are false when either side is not a number; a nested
+// condition as operand, which no documented operator takes, never holds.
 func conditionHolds(c Condition, result string) bool {
-	if len(c.Operands) == 0 {
+	if len(c.Operands) == 0 || c.Nested[0] != nil {
 		return false
 	}
 	op := c.Operands[0]

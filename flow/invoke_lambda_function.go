@@ -26,8 +26,9 @@ const MaxFunctionTimeoutSeconds = 8
 // (1–8 s) and the response type; the caller builds the Lambda event and makes the call.
 // Resume with External (STRING_MAP) or ExternalJSON (JSON; nested keys flattened with
 // dots) replaces $.External; Resume with ErrorType, or a response over 32 KB or of the
-// wrong shape, clears $.External and takes NoMatchingError. External values appear in
-// the flow log only as keyed hashes.
+// wrong shape, clears $.External and takes NoMatchingError (the flow log's Results then
+// say "NoMatchingError: " and the Answer's Note, when the caller gave one). External values
+// appear in the flow log only as keyed hashes.
 func invokeLambdaFunction() actionSpec {
 	return actionSpec{
 		info: ActionInfo{Type: "InvokeLambdaFunction", Category: "interaction", Status: StatusExecuted, Summary: "Waits while the caller invokes the external function; the response becomes $.External."},
@@ -70,7 +71,11 @@ func runInvokeLambdaFunction(r *runner, a *Action) step {
 func resumeInvokeLambdaFunction(r *runner, a *Action, ans Answer) step {
 	r.s.External = nil
 	if ans.ErrorType != "" {
-		return fail(ErrNoMatchingError)
+		st := fail(ErrNoMatchingError)
+		if ans.Note != "" {
+			st.note = ErrNoMatchingError + ": " + ans.Note
+		}
+		return st
 	}
 	ext := map[string]string{}
 	size := 0

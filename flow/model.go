@@ -72,9 +72,33 @@ type ConditionTransition struct {
 // Condition compares the action's result with Operands[0] using Operator (Equals,
 // TextStartsWith, TextEndsWith, TextContains, NumberGreaterThan, NumberGreaterOrEqualTo,
 // NumberLessThan, NumberLessOrEqualTo).
+//
+// The language lets an operand be a Condition itself ("Operands: a list of operands; may be
+// strings or nested Condition objects depending on Operator", at most 5 levels and 50
+// sub-conditions; flow-language-actions). Such an operand is kept in Nested at its index,
+// with "" at that index of Operands, so a document read and written again keeps it. None of
+// the documented operators takes one: Validate reports it, and the engine never matches it.
 type Condition struct {
-	Operator string   `json:"Operator"`
-	Operands []string `json:"Operands"`
+	Operator string
+	Operands []string
+	// Nested holds the operands that are conditions, by index into Operands; nil when every
+	// operand is a string.
+	Nested map[int]*Condition
+}
+
+// MarshalJSON writes {"Operator": ..., "Operands": [...]} with nested conditions in place.
+func (c Condition) MarshalJSON() ([]byte, error) {
+	ops := make([]any, len(c.Operands))
+	for i, o := range c.Operands {
+		ops[i] = o
+		if n := c.Nested[i]; n != nil {
+			ops[i] = n
+		}
+	}
+	return json.Marshal(struct {
+		Operator string `json:"Operator"`
+		Operands []any  `json:"Operands"`
+	}{c.Operator, ops})
 }
 
 // ModuleSettings is the Settings object of a flow module. The meaning of the parameter

@@ -340,26 +340,10 @@ func decodeTransitions(raw json.RawMessage, path, id string, t *Transitions) []P
 			if err := json.Unmarshal(c["NextAction"], &ct.NextAction); err != nil {
 				ps = append(ps, structure(p+".NextAction", id, "NextAction must be a string"))
 			}
-			var cm map[string]json.RawMessage
-			if err := json.Unmarshal(c["Condition"], &cm); err != nil || cm == nil {
-				ps = append(ps, structure(p+".Condition", id, "Condition must be an object"))
-			} else {
-				if err := json.Unmarshal(cm["Operator"], &ct.Condition.Operator); err != nil {
-					ps = append(ps, structure(p+".Condition.Operator", id, "Operator must be a string"))
-				}
-				var ops []any
-				dec := json.NewDecoder(bytes.NewReader(cm["Operands"]))
-				dec.UseNumber()
-				if err := dec.Decode(&ops); err != nil {
-					ps = append(ps, structure(p+".Condition.Operands", id, "Operands must be an array"))
-				}
-				for j, o := range ops {
-					s, ok := scalarString(o)
-					if !ok {
-						ps = append(ps, structure(fmt.Sprintf("%s.Condition.Operands[%d]", p, j), id, "operand must be a string"))
-					}
-					ct.Condition.Operands = append(ct.Condition.Operands, s)
-				}
+			cond, cps := decodeCondition(c["Condition"], p+".Condition", id)
+			ps = append(ps, cps...)
+			if cond != nil {
+				ct.Condition = *cond
 			}
 			if len(ct.Condition.Operands) > 0 {
 				ct.label = "Condition:" + ct.Condition.Operands[0]
@@ -368,4 +352,48 @@ func decodeTransitions(raw json.RawMessage, path, id string, t *Transitions) []P
 		}
 	}
 	return ps
+}
+
+// decodeCondition reads a Condition object; an operand that is an object is read as a nested
+// Condition (the scan before has bounded the nesting depth). It returns nil when raw is not
+// an object.
+func decodeCondition(raw json.RawMessage, path, id string) (*Condition, []Problem) {
+	var cm map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &cm); err != nil || cm == nil {
+		return nil, []Problem{structure(path, id, "Condition must be an object")}
+	}
+	var ps []Problem
+	c := &Condition{}
+	if err := json.Unmarshal(cm["Operator"], &c.Operator); err != nil {
+		ps = append(ps, structure(path+".Operator", id, "Operator must be a string"))
+	}
+	var ops []json.RawMessage
+	if err := json.Unmarshal(cm["Operands"], &ops); err != nil {
+		ps = append(ps, structure(path+".Operands", id, "Operands must be an array"))
+	}
+	for j, raw := range ops {
+		op := fmt.Sprintf("%s.Operands[%d]", path, j)
+		if isObject(raw) {
+			n, nps := decodeCondition(raw, op, id)
+			ps = append(ps, nps...)
+			if n != nil {
+				if c.Nested == nil {
+					c.Nested = map[int]*Condition{}
+				}
+				c.Nested[j] = n
+			}
+			c.Operands = append(c.Operands, "")
+			continue
+		}
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		_ = dec.Decode(&v)
+		s, ok := scalarString(v)
+		if !ok {
+			ps = append(ps, structure(op, id, "operand must be a string or a Condition"))
+		}
+		c.Operands = append(c.Operands, s)
+	}
+	return c, ps
 }

@@ -140,6 +140,38 @@ func TestValidateProblems(t *testing.T) {
 			{"Identifier":"card","Type":"GetParticipantInput","Parameters":{"Text":"card?","StoreInput":"True","InputValidation":{"CustomValidation":{"MaximumLength":"19"}},"InputEncryption":{"EncryptionKeyId":"k","Key":"pem"}},"Transitions":{"NextAction":"end"}},
 			{"Identifier":"end","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}`,
 			want: []string{"secure_input_logged $.Actions[1]"}},
+		{name: "stored input without encryption while logging", start: "log", actions: `
+			{"Identifier":"log","Type":"UpdateFlowLoggingBehavior","Parameters":{"FlowLoggingBehavior":"Enabled"},"Transitions":{"NextAction":"pin"}},
+			{"Identifier":"pin","Type":"GetParticipantInput","Parameters":{"Text":"PIN?","StoreInput":"True"},"Transitions":{"NextAction":"end"}},
+			{"Identifier":"end","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}`,
+			want: []string{"secure_input_logged $.Actions[1]"}},
+		{name: "forbidden identifier characters and names", start: "a:b", actions: `
+			{"Identifier":"a:b","Type":"EndFlowExecution","Parameters":{},"Transitions":{}},
+			{"Identifier":"go (now)","Type":"EndFlowExecution","Parameters":{},"Transitions":{}},
+			{"Identifier":"__proto__","Type":"EndFlowExecution","Parameters":{},"Transitions":{}},
+			{"Identifier":"Get & Encrypt Card #","Type":"EndFlowExecution","Parameters":{},"Transitions":{}}`,
+			want: []string{"invalid_identifier $.Actions[0].Identifier", "invalid_identifier $.Actions[1].Identifier", "invalid_identifier $.Actions[2].Identifier",
+				"unreachable_action $.Actions[1]", "unreachable_action $.Actions[2]", "unreachable_action $.Actions[3]"}},
+		{name: "operand count and nested conditions", start: "a", actions: `
+			{"Identifier":"a","Type":"Compare","Parameters":{"ComparisonValue":"$.Attributes.x"},"Transitions":{"NextAction":"b","Conditions":[
+				{"NextAction":"b","Condition":{"Operator":"Equals","Operands":["1","2"]}},
+				{"NextAction":"b","Condition":{"Operator":"Equals","Operands":[{"Operator":"TextContains","Operands":["y"]}]}},
+				{"NextAction":"b","Condition":{"Operator":"Equals","Operands":[{"Operator":"Equals","Operands":[{"Operator":"Equals","Operands":[{"Operator":"Equals","Operands":[{"Operator":"Equals","Operands":[{"Operator":"Equals","Operands":["z"]}]}]}]}]}]}}]}},
+			{"Identifier":"b","Type":"EndFlowExecution","Parameters":{},"Transitions":{}}`,
+			want: []string{"invalid_transition $.Actions[0].Transitions.Conditions[0].Condition.Operands",
+				"invalid_transition $.Actions[0].Transitions.Conditions[1].Condition.Operands[0]",
+				"invalid_transition $.Actions[0].Transitions.Conditions[2].Condition.Operands[0]",
+				"invalid_transition $.Actions[0].Transitions.Conditions[2].Condition.Operands[0].Operands[0]",
+				"invalid_transition $.Actions[0].Transitions.Conditions[2].Condition.Operands[0].Operands[0].Operands[0]",
+				"invalid_transition $.Actions[0].Transitions.Conditions[2].Condition.Operands[0].Operands[0].Operands[0].Operands[0]",
+				"invalid_transition $.Actions[0].Transitions.Conditions[2].Condition.Operands[0].Operands[0].Operands[0].Operands[0].Operands[0]",
+				"invalid_transition $.Actions[0].Transitions.Conditions[2].Condition.Operands[0].Operands[0].Operands[0].Operands[0].Operands[0]"}},
+		{name: "angle-bracket placeholders", start: "a", actions: `
+			{"Identifier":"a","Type":"UpdateContactAttributes","Parameters":{"Attributes":{"q":"<a queue ARN>","acct":"<ACCOUNT_ID>","gen":"<<QueueArn>>",
+				"ssml":"<speak>Hi <break time=\"1s\"/> <b>there</b> <input disabled></speak>"}},"Transitions":{"NextAction":"b"}},
+			{"Identifier":"b","Type":"EndFlowExecution","Parameters":{},"Transitions":{}}`,
+			want: []string{"unresolved_placeholder $.Actions[0].Parameters.Attributes.acct", "unresolved_placeholder $.Actions[0].Parameters.Attributes.gen",
+				"unresolved_placeholder $.Actions[0].Parameters.Attributes.q"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +185,45 @@ func TestValidateProblems(t *testing.T) {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestPlaceholders(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"arn:${AWS::Partition}:connect:{{region}}:%ACCOUNT%", []string{"${AWS::Partition}", "{{region}}", "%ACCOUNT%"}},
+		{"<<QueueArn>> then ${Next}", []string{"<<QueueArn>>", "${Next}"}},
+		{"${First} <a queue ARN> %{ if x }", []string{"${First}", "<a queue ARN>", "%{ if x }"}},
+		{"Key <ACCOUNT_ID> for <REGION>", []string{"<ACCOUNT_ID>", "<REGION>"}},
+		{"<speak>Hello <break time=\"2s\"/><emphasis level=\"strong\">you</emphasis></speak>", nil},
+		{"<TextContent>Steps:<ol><li>One</li></ol> <B>bold</B> <BR> <input disabled> <td nowrap>", nil},
+		{"price < 5 and > 2, <x>", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Placeholders(tt.in)); diff != "" {
+				t.Errorf("Placeholders (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestNestedConditionRoundTrip reads a nested condition and writes it back unchanged.
+func TestNestedConditionRoundTrip(t *testing.T) {
+	doc := `{"Version":"2019-10-30","StartAction":"a","Actions":[{"Identifier":"a","Type":"Compare","Parameters":{"ComparisonValue":"$.Channel"},` +
+		`"Transitions":{"NextAction":"a","Conditions":[{"NextAction":"a","Condition":{"Operator":"Equals","Operands":["x",{"Operator":"TextContains","Operands":["y"]}]}}]}}]}`
+	f, ps := Parse([]byte(doc), Limits{})
+	if f == nil || HasErrors(ps) {
+		t.Fatalf("Parse: %v", ps)
+	}
+	got, err := json.Marshal(f.Actions[0].Transitions.Conditions[0].Condition)
+	if want := `{"Operator":"Equals","Operands":["x",{"Operator":"TextContains","Operands":["y"]}]}`; err != nil || string(got) != want {
+		t.Errorf("Marshal = %s, %v; want %s", got, err, want)
+	}
+	if conditionHolds(f.Actions[0].Transitions.Conditions[0].Condition, "x") != true {
+		t.Error("the string operand no longer matches")
 	}
 }
 

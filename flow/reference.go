@@ -2,6 +2,7 @@ package flow
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -10,12 +11,79 @@ import (
 // {{name}} (mustache-style generators) and %NAME% (CDK and shell templating).
 var placeholderPattern = regexp.MustCompile(`\$\{[^{}\s]*\}|%\{[^{}]*\}|\{\{[^{}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%`)
 
-// Placeholders returns the template placeholders in s, in order of appearance.
-func Placeholders(s string) []string {
-	if !strings.ContainsAny(s, "$%{") {
-		return nil
+// anglePattern finds candidates for the angle-bracket placeholders people write in samples
+// and templates: <<Name>> (generators such as c3's), <ACCOUNT_ID> and <a queue ARN>. A
+// candidate is a placeholder unless it reads as an HTML or SSML tag (isAnglePlaceholder).
+var anglePattern = regexp.MustCompile(`<<[^<>\n]+>>|<[A-Za-z][A-Za-z0-9_.\-]*(?: [A-Za-z0-9_.\-]+)*>`)
+
+// markupElements are HTML and SSML element names that may appear in prompts (SSML) and
+// view templates (ShowView); a candidate naming one is markup, not a placeholder.
+var markupElements = map[string]bool{
+	"a": true, "abbr": true, "b": true, "br": true, "code": true, "div": true, "em": true, "h1": true, "h2": true, "h3": true,
+	"h4": true, "h5": true, "h6": true, "hr": true, "i": true, "img": true, "li": true, "ol": true, "p": true, "pre": true,
+	"s": true, "small": true, "span": true, "strong": true, "sub": true, "sup": true, "table": true, "tbody": true, "td": true,
+	"th": true, "thead": true, "tr": true, "u": true, "ul": true, "input": true, "button": true, "link": true, "option": true,
+	"select": true, "details": true, "summary": true, "audio": true, "video": true, "speak": true, "break": true,
+	"prosody": true, "emphasis": true, "phoneme": true, "lang": true, "mark": true, "voice": true, "w": true,
+}
+
+// booleanAttributes are HTML attributes written without a value (<input disabled>).
+var booleanAttributes = map[string]bool{
+	"disabled": true, "checked": true, "selected": true, "readonly": true, "required": true, "hidden": true,
+	"multiple": true, "nowrap": true, "reversed": true, "autofocus": true, "open": true, "controls": true,
+	"autoplay": true, "loop": true, "muted": true, "default": true, "async": true, "defer": true, "inert": true,
+}
+
+// isAnglePlaceholder tells a placeholder candidate of anglePattern from markup: <<...>> is
+// always a placeholder; <words with spaces> is one unless it is an element with boolean
+// attributes; a single word is one when written in capitals (<ACCOUNT_ID>, <REGION>) and
+// not an element name.
+func isAnglePlaceholder(m string) bool {
+	if strings.HasPrefix(m, "<<") {
+		return true
 	}
-	return placeholderPattern.FindAllString(s, -1)
+	words := strings.Fields(m[1 : len(m)-1])
+	if len(words) > 1 {
+		if !markupElements[strings.ToLower(words[0])] {
+			return true
+		}
+		for _, w := range words[1:] {
+			if !booleanAttributes[strings.ToLower(w)] {
+				return true
+			}
+		}
+		return false
+	}
+	w := words[0]
+	if len(w) < 2 || markupElements[strings.ToLower(w)] || strings.ToUpper(w) != w {
+		return false
+	}
+	return strings.ContainsAny(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+}
+
+// Placeholders returns the template placeholders in s, in order of appearance: ${Name},
+// %{...}, {{name}}, %NAME%, <<Name>>, <NAME> and <words in angle brackets> (see
+// isAnglePlaceholder for how markup is told apart).
+func Placeholders(s string) []string {
+	var out []string
+	var at []int
+	if strings.ContainsAny(s, "$%{") {
+		for _, m := range placeholderPattern.FindAllStringIndex(s, -1) {
+			out, at = append(out, s[m[0]:m[1]]), append(at, m[0])
+		}
+	}
+	if strings.Contains(s, "<") {
+		for _, m := range anglePattern.FindAllStringIndex(s, -1) {
+			if c := s[m[0]:m[1]]; isAnglePlaceholder(c) {
+				i := len(at)
+				for i > 0 && at[i-1] > m[0] {
+					i--
+				}
+				out, at = slices.Insert(out, i, c), slices.Insert(at, i, m[0])
+			}
+		}
+	}
+	return out
 }
 
 // namespace describes a reference namespace: whether it takes keys after it (a bare

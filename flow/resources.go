@@ -1,8 +1,10 @@
 package flow
 
 import (
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Resources lists the resources a flow names statically, so that publishing can check
@@ -20,69 +22,156 @@ type Resources struct {
 	EncryptionKeys   []string `json:"encryptionKeys,omitempty"`
 	HoursOfOperation []string `json:"hoursOfOperation,omitempty"`
 	LexBots          []string `json:"lexBots,omitempty"`
+	QuickConnects    []string `json:"quickConnects,omitempty"`
 	Dynamic          []string `json:"dynamic,omitempty"`
+}
+
+// ResourceKind is the kind of resource a ResourceRef names.
+type ResourceKind string
+
+// Resource kinds.
+const (
+	ResourceQueue        ResourceKind = "queue"
+	ResourceAgent        ResourceKind = "agent"
+	ResourceFlow         ResourceKind = "flow"
+	ResourceModule       ResourceKind = "module"
+	ResourceFunction     ResourceKind = "function"
+	ResourcePrompt       ResourceKind = "prompt"
+	ResourceKey          ResourceKind = "key"
+	ResourceHours        ResourceKind = "hours"
+	ResourceLexBot       ResourceKind = "lex"
+	ResourceQuickConnect ResourceKind = "quickConnect"
+)
+
+// ResourceRef is one static reference of a flow to a resource: the value as written (an ID
+// or an ARN), the action that holds it and the JSON path of the value.
+type ResourceRef struct {
+	Kind       ResourceKind `json:"kind"`
+	Value      string       `json:"value"`
+	Identifier string       `json:"identifier"`
+	Path       string       `json:"path"`
+}
+
+// quickConnectSegment marks the ARN of a quick connect (Connect calls them transfer
+// destinations in ARNs): arn:aws:connect:{region}:{account}:instance/{id}/transfer-destination/{id}.
+const quickConnectSegment = "/transfer-destination/"
+
+// ResourceRefs returns every static resource reference of f in document order, and the
+// dynamic ones ("Identifier: parameter path") that name a resource only at run time. Quick
+// connects are found wherever a parameter value is a quick-connect ARN.
+func ResourceRefs(f *Flow) (refs []ResourceRef, dynamic []string) {
+	for i := range f.Actions {
+		a := &f.Actions[i]
+		p := a.Parameters
+		base := fmt.Sprintf("$.Actions[%d].Parameters", i)
+		add := func(kind ResourceKind, param string, v any) {
+			s, ok := scalarString(v)
+			if !ok || s == "" {
+				return
+			}
+			if isDynamic(s) {
+				dynamic = append(dynamic, a.Identifier+": "+param)
+				return
+			}
+			refs = append(refs, ResourceRef{Kind: kind, Value: s, Identifier: a.Identifier, Path: base + paramPath(param)})
+		}
+		switch a.Type {
+		case "UpdateContactTargetQueue", "DequeueContactAndTransferToQueue", "CreateCallbackContact", "CheckMetricData", "GetMetricData":
+			add(ResourceQueue, "QueueId", p["QueueId"])
+			add(ResourceAgent, "AgentId", p["AgentId"])
+		case "TransferToFlow", "CreateTask":
+			add(ResourceFlow, "ContactFlowId", p["ContactFlowId"])
+		case "UpdateContactEventHooks":
+			hooks, _ := paramObject(p, "EventHooks")
+			keys := make([]string, 0, len(hooks))
+			for k := range hooks {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				add(ResourceFlow, "EventHooks."+k, hooks[k])
+			}
+		case "InvokeFlowModule":
+			add(ResourceModule, "FlowModuleId", p["FlowModuleId"])
+		case "InvokeLambdaFunction":
+			add(ResourceFunction, "LambdaFunctionARN", p["LambdaFunctionARN"])
+		case "CheckHoursOfOperation":
+			add(ResourceHours, "HoursOfOperationId", p["HoursOfOperationId"])
+		case "GetParticipantInput":
+			if enc, ok := paramObject(p, "InputEncryption"); ok {
+				add(ResourceKey, "InputEncryption.EncryptionKeyId", enc["EncryptionKeyId"])
+			}
+		case "ConnectParticipantWithLexBot":
+			if bot, ok := paramObject(p, "LexV2Bot"); ok {
+				add(ResourceLexBot, "LexV2Bot.AliasArn", bot["AliasArn"])
+			}
+			if bot, ok := paramObject(p, "LexBot"); ok {
+				add(ResourceLexBot, "LexBot.Name", bot["Name"])
+			}
+		}
+		add(ResourcePrompt, "PromptId", p["PromptId"])
+		if msgs, ok := p["Messages"].([]any); ok {
+			for j, m := range msgs {
+				if mm, ok := m.(map[string]any); ok {
+					add(ResourcePrompt, fmt.Sprintf("Messages[%d].PromptId", j), mm["PromptId"])
+				}
+			}
+		}
+		walkScalars(p, base, func(path, s string) {
+			if strings.HasPrefix(s, "arn:") && strings.Contains(s, quickConnectSegment) {
+				refs = append(refs, ResourceRef{Kind: ResourceQuickConnect, Value: s, Identifier: a.Identifier, Path: path})
+			}
+		})
+	}
+	return refs, dynamic
+}
+
+// paramPath renders a dotted parameter name ("EventHooks.CustomerQueue", "Messages[0].PromptId")
+// as a JSON path suffix.
+func paramPath(param string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(param, ".") {
+		name, index, _ := strings.Cut(part, "[")
+		b.WriteString(pathKey(name))
+		if index != "" {
+			b.WriteString("[" + index)
+		}
+	}
+	return b.String()
+}
+
+// walkScalars calls fn with the path and value of every string in v, keys in sorted order.
+func walkScalars(v any, path string, fn func(path, s string)) {
+	switch x := v.(type) {
+	case string:
+		fn(path, x)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			walkScalars(x[k], path+pathKey(k), fn)
+		}
+	case []any:
+		for i, e := range x {
+			walkScalars(e, fmt.Sprintf("%s[%d]", path, i), fn)
+		}
+	}
 }
 
 // ListResources returns the resources f refers to.
 func ListResources(f *Flow) Resources {
-	sets := map[string]map[string]struct{}{}
-	var res Resources
-	add := func(kind, id, param string, v any) {
-		s, ok := scalarString(v)
-		if !ok || s == "" {
-			return
+	refs, dynamic := ResourceRefs(f)
+	sets := map[ResourceKind]map[string]struct{}{}
+	for _, r := range refs {
+		if sets[r.Kind] == nil {
+			sets[r.Kind] = map[string]struct{}{}
 		}
-		if isDynamic(s) {
-			res.Dynamic = append(res.Dynamic, id+": "+param)
-			return
-		}
-		if sets[kind] == nil {
-			sets[kind] = map[string]struct{}{}
-		}
-		sets[kind][s] = struct{}{}
+		sets[r.Kind][r.Value] = struct{}{}
 	}
-	for i := range f.Actions {
-		a := &f.Actions[i]
-		p := a.Parameters
-		switch a.Type {
-		case "UpdateContactTargetQueue", "DequeueContactAndTransferToQueue", "CreateCallbackContact", "CheckMetricData", "GetMetricData":
-			add("queue", a.Identifier, "QueueId", p["QueueId"])
-			add("agent", a.Identifier, "AgentId", p["AgentId"])
-		case "TransferToFlow", "CreateTask":
-			add("flow", a.Identifier, "ContactFlowId", p["ContactFlowId"])
-		case "UpdateContactEventHooks":
-			hooks, _ := paramObject(p, "EventHooks")
-			for k, v := range hooks {
-				add("flow", a.Identifier, "EventHooks."+k, v)
-			}
-		case "InvokeFlowModule":
-			add("module", a.Identifier, "FlowModuleId", p["FlowModuleId"])
-		case "InvokeLambdaFunction":
-			add("function", a.Identifier, "LambdaFunctionARN", p["LambdaFunctionARN"])
-		case "CheckHoursOfOperation":
-			add("hours", a.Identifier, "HoursOfOperationId", p["HoursOfOperationId"])
-		case "GetParticipantInput":
-			if enc, ok := paramObject(p, "InputEncryption"); ok {
-				add("key", a.Identifier, "InputEncryption.EncryptionKeyId", enc["EncryptionKeyId"])
-			}
-		case "ConnectParticipantWithLexBot":
-			if bot, ok := paramObject(p, "LexV2Bot"); ok {
-				add("lex", a.Identifier, "LexV2Bot.AliasArn", bot["AliasArn"])
-			}
-			if bot, ok := paramObject(p, "LexBot"); ok {
-				add("lex", a.Identifier, "LexBot.Name", bot["Name"])
-			}
-		}
-		add("prompt", a.Identifier, "PromptId", p["PromptId"])
-		if msgs, ok := p["Messages"].([]any); ok {
-			for _, m := range msgs {
-				if mm, ok := m.(map[string]any); ok {
-					add("prompt", a.Identifier, "Messages.PromptId", mm["PromptId"])
-				}
-			}
-		}
-	}
-	list := func(kind string) []string {
+	list := func(kind ResourceKind) []string {
 		var out []string
 		for k := range sets[kind] {
 			out = append(out, k)
@@ -90,10 +179,12 @@ func ListResources(f *Flow) Resources {
 		sort.Strings(out)
 		return out
 	}
-	res.Queues, res.Agents, res.Flows, res.Modules = list("queue"), list("agent"), list("flow"), list("module")
-	res.Functions, res.Prompts, res.EncryptionKeys = list("function"), list("prompt"), list("key")
-	res.HoursOfOperation, res.LexBots = list("hours"), list("lex")
-	sort.Strings(res.Dynamic)
-	res.Dynamic = slices.Compact(res.Dynamic)
+	res := Resources{
+		Queues: list(ResourceQueue), Agents: list(ResourceAgent), Flows: list(ResourceFlow), Modules: list(ResourceModule),
+		Functions: list(ResourceFunction), Prompts: list(ResourcePrompt), EncryptionKeys: list(ResourceKey),
+		HoursOfOperation: list(ResourceHours), LexBots: list(ResourceLexBot), QuickConnects: list(ResourceQuickConnect),
+	}
+	sort.Strings(dynamic)
+	res.Dynamic = slices.Compact(dynamic)
 	return res
 }

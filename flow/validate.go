@@ -7,6 +7,15 @@ import (
 	"unicode/utf8"
 )
 
+// forbiddenIdentifierChars are the characters an action Identifier must not contain, and
+// forbiddenIdentifiers the names it must not be (flow-language-actions, "Identifier").
+const forbiddenIdentifierChars = `%:(\/)=$,;[]{}`
+
+var forbiddenIdentifiers = map[string]bool{
+	"__proto__": true, "constructor": true, "__defineGetter__": true, "__defineSetter__": true, "toString": true,
+	"hasOwnProperty": true, "isPrototypeOf": true, "propertyIsEnumerable": true, "toLocaleString": true, "valueOf": true,
+}
+
 // checker collects problems for one document.
 type checker struct {
 	ps []Problem
@@ -38,8 +47,9 @@ func Load(data []byte, lim Limits) (*Flow, []Problem, error) {
 // transition targets, a missing StartAction, duplicate or invalid Identifiers,
 // references outside the documented namespaces, unresolved template placeholders
 // (reported instead of the other problems they would cause), unknown condition
-// operators, unreachable actions (warning) and encrypted input captured while flow
-// logging is on (warning).
+// operators, operand counts and nested conditions (at most 5 deep and 50 sub-conditions),
+// forbidden Identifier characters and names, unreachable actions (warning) and stored or
+// encrypted input captured while flow logging is on (warning).
 func Validate(f *Flow) []Problem {
 	specs := specIndex()
 	c := &checker{}
@@ -53,6 +63,11 @@ func Validate(f *Flow) []Problem {
 			c.errorf(KindInvalidIdentifier, "", path+".Identifier", "action has no Identifier")
 		case utf8.RuneCountInString(a.Identifier) > 50:
 			c.errorf(KindInvalidIdentifier, a.Identifier, path+".Identifier", "Identifier is longer than 50 characters")
+		case len(Placeholders(a.Identifier)) > 0:
+		case strings.ContainsAny(a.Identifier, forbiddenIdentifierChars):
+			c.errorf(KindInvalidIdentifier, a.Identifier, path+".Identifier", "Identifier must not contain any of %s", forbiddenIdentifierChars)
+		case forbiddenIdentifiers[a.Identifier]:
+			c.errorf(KindInvalidIdentifier, a.Identifier, path+".Identifier", "Identifier %q is a reserved name", a.Identifier)
 		}
 		if j, dup := ids[a.Identifier]; dup && a.Identifier != "" {
 			c.errorf(KindDuplicateIdentifier, a.Identifier, path+".Identifier", "Identifier %q is already used by $.Actions[%d]", a.Identifier, j)
@@ -112,15 +127,50 @@ func (c *checker) checkAction(specs map[string]*actionSpec, a *Action, path stri
 	for j, cond := range t.Conditions {
 		cp := fmt.Sprintf("%s.Conditions[%d]", tp, j)
 		c.target(id, cond.NextAction, cp+".NextAction", false)
-		if !knownOperator(cond.Condition.Operator) {
-			c.errorf(KindInvalidTransition, id, cp+".Condition.Operator", "unknown condition operator %q", cond.Condition.Operator)
+		subs := 0
+		c.condition(cond.Condition, id, cp+".Condition", 1, &subs)
+		if subs > MaxSubConditions {
+			c.errorf(KindInvalidTransition, id, cp+".Condition", "condition holds %d sub-conditions; at most %d are allowed", subs, MaxSubConditions)
 		}
-		if len(cond.Condition.Operands) == 0 {
-			c.errorf(KindInvalidTransition, id, cp+".Condition.Operands", "condition has no operand")
+	}
+}
+
+// Limits on nested conditions (flow-language-actions, "Conditions"): at most 5 levels, and
+// at most 50 sub-conditions in one condition whatever their depth.
+const (
+	MaxConditionDepth = 5
+	MaxSubConditions  = 50
+)
+
+// condition checks one condition at nesting depth (1 for a transition's own) and counts its
+// sub-conditions into subs. Every documented operator compares the result with exactly one
+// string operand, so a nested condition is reported where it stands, then checked in turn.
+func (c *checker) condition(cond Condition, id, path string, depth int, subs *int) {
+	if depth > MaxConditionDepth {
+		c.errorf(KindInvalidTransition, id, path, "conditions nest at most %d levels deep", MaxConditionDepth)
+		return
+	}
+	if !knownOperator(cond.Operator) {
+		c.errorf(KindInvalidTransition, id, path+".Operator", "unknown condition operator %q", cond.Operator)
+	}
+	switch n := len(cond.Operands); {
+	case n == 0:
+		c.errorf(KindInvalidTransition, id, path+".Operands", "condition has no operand")
+	case n > 1 && knownOperator(cond.Operator):
+		c.errorf(KindInvalidTransition, id, path+".Operands", "operator %s takes one operand, not %d", cond.Operator, n)
+	}
+	for k, o := range cond.Operands {
+		op := fmt.Sprintf("%s.Operands[%d]", path, k)
+		nested := cond.Nested[k]
+		if nested == nil {
+			c.placeholders(o, id, op)
+			continue
 		}
-		for k, o := range cond.Condition.Operands {
-			c.placeholders(o, id, fmt.Sprintf("%s.Condition.Operands[%d]", cp, k))
+		*subs++
+		if knownOperator(cond.Operator) {
+			c.errorf(KindInvalidTransition, id, op, "operator %s compares the result with a string; it does not take a nested condition", cond.Operator)
 		}
+		c.condition(*nested, id, op, depth+1, subs)
 	}
 }
 
@@ -296,16 +346,18 @@ func (c *checker) graph(f *Flow, ids map[string]int) {
 		}
 		if state[i]&on != 0 && capturesSecureInput(a) {
 			c.add(SeverityWarning, KindSecureInputLogged, a.Identifier, path,
-				"encrypted customer input is captured while flow logging may be enabled; add UpdateFlowLoggingBehavior Disabled before it")
+				"secure customer input (stored or encrypted) is captured while flow logging may be enabled; add UpdateFlowLoggingBehavior Disabled before it")
 		}
 	}
 }
 
+// capturesSecureInput reports whether a captures input the customer means to keep private:
+// GetParticipantInput with StoreInput "True" or with InputEncryption.
 func capturesSecureInput(a *Action) bool {
 	if a.Type != "GetParticipantInput" {
 		return false
 	}
 	store, _ := parseBool(a.Parameters["StoreInput"])
 	_, enc := a.Parameters["InputEncryption"]
-	return store && enc
+	return store || enc
 }

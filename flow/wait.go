@@ -128,6 +128,10 @@ type Answer struct {
 	ExternalJSON json.RawMessage
 	// Event is the event that ended a WaitEvent or WaitMessages.
 	Event string
+	// Note explains an ErrorType in the flow log's Results of the waiting action, for
+	// example "not_found: function is not associated with this instance". It must hold
+	// codes and identifiers only, never values a customer or a function supplied.
+	Note string
 }
 
 // OutcomeKind is how a flow ended.

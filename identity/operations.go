@@ -35,6 +35,14 @@ const (
 	ActionChatTest = "page:ChatTest"
 )
 
+// API operations Ringfence adds where Connect has none. The "ringfence:" prefix keeps them
+// apart from Connect's operation names; they are authorized, audited and signed like those.
+const (
+	// ActionGetContactFlowLogs reads the stored flow logs of one contact (Connect writes flow
+	// logs to CloudWatch Logs instead).
+	ActionGetContactFlowLogs = "ringfence:GetContactFlowLogs"
+)
+
 // PermissionManageContacts is a Ringfence extension: it lets an API user (typically a backend
 // integration's key) start chat and email contacts and update contacts, which Connect controls
 // with IAM rather than a security-profile permission. Not sensitive; Admin holds it.
@@ -305,6 +313,9 @@ var operationPermissions = map[string][]string{
 	"ListAssociatedContacts":    {"ContactSearch.View"},
 	"GetContactAttributes":      {"ContactAttributes.View"},
 	"MonitorContact":            {"ManagerListenIn"},
+	// Flow logs: contact search and flow viewing together, since the entries show a contact's
+	// path through the flow's actions.
+	ActionGetContactFlowLogs: {"ContactSearch.View", "ContactFlows.View"},
 
 	// Metrics.
 	"GetMetricData":        {"AccessMetrics"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -243,10 +244,12 @@ func (m *Manager) lambdaEvent(c contact.Contact, s *flow.Session, call *flow.Fun
 }
 
 // callFunction invokes the external function a flow waits for and returns the answer that
-// resumes it. Any failure is the action's error branch; the reason goes to the log only.
+// resumes it. Any failure is the action's error branch; its kind (and, for a function the
+// instance has not associated or configured, the reason) goes to the flow log as the
+// action's Results, the full error to the node's log.
 func (m *Manager) callFunction(ctx context.Context, c contact.Contact, s *flow.Session, call *flow.FunctionCall) flow.Answer {
 	if m.cfg.Functions == nil {
-		return flow.Answer{ErrorType: flow.ErrNoMatchingError}
+		return flow.Answer{ErrorType: flow.ErrNoMatchingError, Note: "external functions are not configured on this node"}
 	}
 	mode := extfn.ResponseMode("STRING_MAP")
 	if call.ResponseType == "JSON" {
@@ -259,7 +262,7 @@ func (m *Manager) callFunction(ctx context.Context, c contact.Contact, s *flow.S
 	res, err := m.cfg.Functions.Invoke(ctx, c.InstanceID, call.ARN, m.lambdaEvent(c, s, call), timeout, mode)
 	if err != nil {
 		m.log.Warn("lifecycle: external function failed", "instance_id", c.InstanceID, "contact_id", c.ID, "function", call.ARN, "error", err.Error())
-		return flow.Answer{ErrorType: flow.ErrNoMatchingError}
+		return flow.Answer{ErrorType: flow.ErrNoMatchingError, Note: functionFailureNote(err)}
 	}
 	if call.Async {
 		return flow.Answer{External: map[string]string{}}
@@ -268,6 +271,26 @@ func (m *Manager) callFunction(ctx context.Context, c contact.Contact, s *flow.S
 		return flow.Answer{ExternalJSON: json.RawMessage(res.JSON)}
 	}
 	return flow.Answer{External: res.Values}
+}
+
+// functionFailureNote is the flow-log note of a failed call: the failure kind, the HTTP status
+// of a non-2xx answer, and the reason of a function the instance cannot call. It never holds
+// response or event content.
+func functionFailureNote(err error) string {
+	var fe *extfn.Error
+	if !errors.As(err, &fe) {
+		return "function call failed"
+	}
+	note := string(fe.Kind)
+	switch {
+	case fe.Kind == extfn.KindStatus:
+		note += ": " + strconv.Itoa(fe.Status)
+	case fe.Kind == extfn.KindNotFound && fe.Detail != "":
+		note += ": " + fe.Detail
+	case fe.Rule != "":
+		note += ": " + string(fe.Rule)
+	}
+	return note
 }
 
 // step is the outcome of running a contact's flow until it waits for something outside the

@@ -121,15 +121,19 @@ type env struct {
 	stop  func()
 }
 
-func open(t *testing.T, path string, sealer sqlstore.Sealer) *env {
+func open(t *testing.T, path string, sealer sqlstore.Sealer, configure ...func(*lifecycle.Config)) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: sealer})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{st: st, fns: &fakeFunctions{}, notes: &recorder{ch: make(chan routing.Event, 1000)}, chat: &chatSink{}}
-	m, err := lifecycle.New(lifecycle.Config{Store: st, Region: "us-east-1", AccountID: "123456789012", Functions: e.fns,
-		Routing: fakeRouting{}, Notifier: e.notes, Chat: e.chat})
+	cfg := lifecycle.Config{Store: st, Region: "us-east-1", AccountID: "123456789012", Functions: e.fns,
+		Routing: fakeRouting{}, Notifier: e.notes, Chat: e.chat}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	m, err := lifecycle.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/ringfence/ringfence/api"
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/extfn"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/flow/samples"
 	"github.com/ringfence/ringfence/instance"
@@ -14,7 +16,8 @@ import (
 
 // SeedDemo loads Ringfence's sample flows and modules (package flow/samples) into the
 // instance, published, unless a flow or module of the same name is already there. Each is
-// validated as publishing would validate it and audited with actor "host".
+// validated as publishing would validate it and audited with actor "host". The function ARNs
+// the samples invoke are associated with the built-in echo function.
 func (n *Node) SeedDemo(ctx context.Context, instanceID string) error {
 	instARN := instance.ARN(n.Config.Region, n.AccountID, instanceID)
 	ids := map[string]string{}
@@ -55,6 +58,42 @@ func (n *Node) SeedDemo(ctx context.Context, instanceID string) error {
 			return fmt.Errorf("demo flow %s: %w", smp.File, err)
 		}
 		ids[seg+"/"+smp.Ref] = rec.ID
+	}
+	return n.seedDemoFunctions(ctx, instanceID)
+}
+
+// seedDemoFunctions associates the function ARNs the sample flows invoke with the instance,
+// each answered by the built-in echo function (extfn.BuiltinEcho), unless already
+// associated: the samples then run end to end without an external endpoint.
+func (n *Node) seedDemoFunctions(ctx context.Context, instanceID string) error {
+	arns := map[string]bool{}
+	for _, smp := range samples.All() {
+		raw, err := samples.Content(smp.File)
+		if err != nil {
+			return err
+		}
+		f, _ := flow.Parse([]byte(raw), flow.DefaultLimits())
+		if f == nil {
+			continue
+		}
+		for _, arn := range flow.ListResources(f).Functions {
+			arns[arn] = true
+		}
+	}
+	for arn := range arns {
+		ev := hostEvent("host.seed_demo", "AssociateLambdaFunction", instanceID, arn)
+		ev.Details = map[string]string{"target": "builtin", "builtin": extfn.BuiltinEcho}
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
+			if _, err := tx.GetFunction(ctx, instanceID, arn); err == nil || !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+				return err
+			}
+			return api.AssociateFunction(ctx, tx, extfn.Association{InstanceID: instanceID, ARN: arn, CreatedTime: now, LastModifiedTime: now,
+				Target: &extfn.FunctionConfig{ARN: arn, Builtin: extfn.BuiltinEcho}})
+		})
+		if err != nil {
+			return fmt.Errorf("demo function %s: %w", arn, err)
+		}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,18 +37,31 @@ type testNode struct {
 	client   *http.Client
 	caPath   string
 	dataDir  string
+	// stop shuts the node down and closes it (also run at cleanup; safe to call twice).
+	stop func()
 }
 
-func startNode(t *testing.T) *testNode {
+func startNode(t *testing.T) *testNode { return startNodeAt(t, t.TempDir(), nil) }
+
+// startNodeAt opens the node of the data directory dir (configure may change its
+// configuration), bootstraps the instance "demo" (created on first use, a new operator key
+// each time) and serves it on a free loopback port.
+func startNodeAt(t *testing.T, dir string, configure func(*node.Config)) *testNode {
 	t.Helper()
-	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	n, err := node.Open(ctx, node.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	cfg := node.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)}
+	if configure != nil {
+		configure(&cfg)
+	}
+	n, err := node.Open(ctx, cfg)
 	if err != nil {
+		cancel()
 		t.Fatalf("open node: %v", err)
 	}
 	boot, err := n.Bootstrap(ctx, "demo")
 	if err != nil {
+		cancel()
+		n.Close()
 		t.Fatalf("bootstrap: %v", err)
 	}
 	addrc := make(chan string, 1)
@@ -57,13 +71,19 @@ func startNode(t *testing.T) *testNode {
 	select {
 	case addr = <-addrc:
 	case err := <-done:
+		cancel()
+		n.Close()
 		t.Fatalf("serve: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		n.Close()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			n.Close()
+		})
+	}
+	t.Cleanup(stop)
 	pem, err := os.ReadFile(boot.CACertPath)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +91,7 @@ func startNode(t *testing.T) *testNode {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
-	return &testNode{n: n, endpoint: "https://" + addr, boot: boot, client: client, caPath: boot.CACertPath, dataDir: dir}
+	return &testNode{n: n, endpoint: "https://" + addr, boot: boot, client: client, caPath: boot.CACertPath, dataDir: dir, stop: stop}
 }
 
 func (tn *testNode) sdk(secret string) *connect.Client {

@@ -157,7 +157,7 @@ func firstNonEmpty(vs ...string) string {
 
 // storeResolver is a flowimport.Resolver over a snapshot of one instance's resources: its
 // flows, flow modules, queues, hours of operation, quick connects, agent statuses, routing
-// profiles, security keys and users, read in one transaction.
+// profiles, prompts, security keys and users, read in one transaction.
 type storeResolver struct {
 	byKind map[flowimport.Kind][]flowimport.Resource
 }
@@ -236,6 +236,11 @@ func (r *storeResolver) load(ctx context.Context, tx store.Tx, inst, instARN str
 				func(p routing.RoutingProfileRecord) {
 					add(flowimport.KindRoutingProfile, "routing-profile", p.ID, p.Name)
 				})
+		},
+		func() error {
+			return pages(func(after string) ([]instance.Prompt, error) { return tx.ListPrompts(ctx, inst, after, importPage) },
+				func(p instance.Prompt) string { return p.ID },
+				func(p instance.Prompt) { add(flowimport.KindPrompt, "prompt", p.ID, p.Name) })
 		},
 		func() error {
 			return pages(func(after string) ([]identity.User, error) { return tx.ListUsers(ctx, inst, after, importPage) },

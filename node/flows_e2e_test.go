@@ -46,6 +46,14 @@ func TestSDKContactFlows(t *testing.T) {
 	if err != nil || d.ContactFlow.Status != types.ContactFlowStatusSaved || aws.ToString(d.ContactFlow.Content) != card {
 		t.Fatalf("DescribeContactFlow $SAVED = %+v, %v", d, err)
 	}
+	// Publishing checks the resources the flow names: its function is not associated yet.
+	var icf *types.InvalidContactFlowException
+	_, err = c.UpdateContactFlowContent(ctx, &connect.UpdateContactFlowContentInput{InstanceId: inst, ContactFlowId: saved.ContactFlowId, Content: aws.String(card)})
+	if !errors.As(err, &icf) || len(icf.Problems) != 1 || !strings.Contains(aws.ToString(icf.Problems[0].Message), "function:take-payment") ||
+		!strings.Contains(aws.ToString(icf.Problems[0].Message), "not associated") {
+		t.Fatalf("publish with an unassociated function: %v, want InvalidContactFlowException naming it", err)
+	}
+	associate(t, c, inst, "arn:aws:lambda:eu-west-2:111122223333:function:take-payment")
 	if _, err := c.UpdateContactFlowContent(ctx, &connect.UpdateContactFlowContentInput{InstanceId: inst, ContactFlowId: saved.ContactFlowId, Content: aws.String(card)}); err != nil {
 		t.Fatalf("publish: %v", err)
 	}
@@ -58,7 +66,6 @@ func TestSDKContactFlows(t *testing.T) {
 	bad := strings.Replace(card, `"Type": "GetParticipantInput"`, `"Type": "GetCardNumber"`, 1)
 	_, err = c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Bad"),
 		Type: types.ContactFlowTypeContactFlow, Content: aws.String(bad)})
-	var icf *types.InvalidContactFlowException
 	if !errors.As(err, &icf) || len(icf.Problems) == 0 || !strings.Contains(aws.ToString(icf.Problems[0].Message), `unknown action Type "GetCardNumber"`) {
 		t.Fatalf("invalid flow: %v, want InvalidContactFlowException naming GetCardNumber", err)
 	}
@@ -71,6 +78,7 @@ func TestSDKContactFlows(t *testing.T) {
 	}
 
 	// Modules: create, reference from a flow, deletion refused while referenced.
+	associate(t, c, inst, "arn:aws:lambda:eu-west-2:111122223333:function:verify-customer")
 	mod, err := c.CreateContactFlowModule(ctx, &connect.CreateContactFlowModuleInput{InstanceId: inst, Name: aws.String("Verify"),
 		Content: aws.String(sampleContent(t, "verify_customer_module.json"))})
 	if err != nil {
@@ -81,8 +89,18 @@ func TestSDKContactFlows(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateContactFlow queue flow: %v", err)
 	}
-	content := samples.Instantiate(chat, tn.boot.InstanceARN, map[string]string{
-		"flow-module/verify-customer": aws.ToString(mod.Id), "contact-flow/chat-queue": aws.ToString(queue.ContactFlowId)})
+	basicQueue, _ := basicQueueAndHours(t, c, aws.ToString(inst))
+	ids := map[string]string{"flow-module/verify-customer": aws.ToString(mod.Id), "contact-flow/chat-queue": aws.ToString(queue.ContactFlowId),
+		"queue/orders": basicQueue, "queue/billing": basicQueue}
+	// A queue the instance does not have is refused at publish, naming the action and path.
+	_, err = c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Chat"),
+		Type: types.ContactFlowTypeContactFlow, Content: aws.String(samples.Instantiate(chat, tn.boot.InstanceARN, ids))})
+	if !errors.As(err, &icf) || len(icf.Problems) != 1 ||
+		aws.ToString(icf.Problems[0].Message) != `error: $.Actions[10].Parameters.QueueId (action "agent"): queue general does not exist in this instance [unknown_reference]` {
+		t.Fatalf("flow referencing a missing queue: %v, want InvalidContactFlowException naming queue general", err)
+	}
+	ids["queue/general"] = basicQueue
+	content := samples.Instantiate(chat, tn.boot.InstanceARN, ids)
 	chatFlow, err := c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Chat"),
 		Type: types.ContactFlowTypeContactFlow, Content: aws.String(content)})
 	if err != nil {
@@ -126,6 +144,41 @@ func TestSDKContactFlows(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException")
 }
 
+// associate associates a function ARN with the instance through the SDK.
+func associate(t *testing.T, c *connect.Client, inst *string, arn string) {
+	t.Helper()
+	if _, err := c.AssociateLambdaFunction(context.Background(), &connect.AssociateLambdaFunctionInput{InstanceId: inst, FunctionArn: aws.String(arn)}); err != nil {
+		t.Fatalf("AssociateLambdaFunction %s: %v", arn, err)
+	}
+}
+
+// basicQueueAndHours returns the IDs of a new instance's BasicQueue and Basic Hours.
+func basicQueueAndHours(t *testing.T, c *connect.Client, inst string) (queueID, hoursID string) {
+	t.Helper()
+	qs, err := c.ListQueues(context.Background(), &connect.ListQueuesInput{InstanceId: aws.String(inst), QueueTypes: []types.QueueType{types.QueueTypeStandard}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs.QueueSummaryList {
+		if aws.ToString(q.Name) == "BasicQueue" {
+			queueID = aws.ToString(q.Id)
+		}
+	}
+	hs, err := c.ListHoursOfOperations(context.Background(), &connect.ListHoursOfOperationsInput{InstanceId: aws.String(inst)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hs.HoursOfOperationSummaryList {
+		if aws.ToString(h.Name) == "Basic Hours" {
+			hoursID = aws.ToString(h.Id)
+		}
+	}
+	if queueID == "" || hoursID == "" {
+		t.Fatalf("no BasicQueue (%q) or Basic Hours (%q)", queueID, hoursID)
+	}
+	return queueID, hoursID
+}
+
 func TestSeedDemoIdempotent(t *testing.T) {
 	tn := startNode(t)
 	ctx := context.Background()
@@ -147,6 +200,16 @@ func TestSeedDemoIdempotent(t *testing.T) {
 	if got, want := len(flows.ContactFlowSummaryList)+len(mods.ContactFlowModulesSummaryList), len(samples.All())+9; got != want {
 		t.Errorf("%d flows and modules, want %d", got, want)
 	}
+	// The samples' functions are associated, answered by the built-in echo function.
+	fns, err := tn.n.ListFunctions(ctx, tn.boot.InstanceID)
+	if err != nil || len(fns) != 3 {
+		t.Fatalf("ListFunctions = %+v, %v; want the samples' three", fns, err)
+	}
+	for _, f := range fns {
+		if f.Target == nil || f.Target.Builtin != "ringfence.echo" {
+			t.Errorf("%s is invoked as %+v, want the echo built-in", f.ARN, f.Target)
+		}
+	}
 }
 
 func TestAWSCLIContactFlows(t *testing.T) {
@@ -166,7 +229,24 @@ func TestAWSCLIContactFlows(t *testing.T) {
 		return out
 	}
 	inst := []string{"--instance-id", tn.boot.InstanceID}
-	out := cli(append([]string{"create-contact-flow", "--name", "Greeting", "--type", "CONTACT_FLOW", "--content", "file://" + file}, inst...)...)
+	// Publishing names every resource the instance lacks: the function, the hours, two queues.
+	out, err := awsRun(t, bin, tn, append([]string{"create-contact-flow", "--name", "Greeting", "--type", "CONTACT_FLOW", "--content", "file://" + file}, inst...)...)
+	if err == nil || !strings.Contains(string(out), "InvalidContactFlowException") || !strings.Contains(string(out), "4 problem(s)") {
+		t.Fatalf("create-contact-flow with missing resources: %v: %s", err, out)
+	}
+	const lookup = "arn:aws:lambda:eu-west-2:111122223333:function:customer-lookup"
+	cli(append([]string{"associate-lambda-function", "--function-arn", lookup}, inst...)...)
+	out = cli(append([]string{"list-lambda-functions"}, inst...)...)
+	if !strings.Contains(string(out), lookup) {
+		t.Fatalf("list-lambda-functions = %s", out)
+	}
+	queueID, hoursID := basicQueueAndHours(t, tn.sdk(tn.boot.SecretAccessKey.Reveal()), tn.boot.InstanceID)
+	content := samples.Instantiate(sampleContent(t, "greeting_menu_queue.json"), tn.boot.InstanceARN,
+		map[string]string{"queue/sales": queueID, "queue/support": queueID, "operating-hours/office": hoursID})
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = cli(append([]string{"create-contact-flow", "--name", "Greeting", "--type", "CONTACT_FLOW", "--content", "file://" + file}, inst...)...)
 	var created struct{ ContactFlowId, ContactFlowArn string }
 	if err := json.Unmarshal(out, &created); err != nil || created.ContactFlowId == "" {
 		t.Fatalf("create-contact-flow output %s: %v", out, err)
@@ -185,5 +265,16 @@ func TestAWSCLIContactFlows(t *testing.T) {
 	out = cli(append([]string{"list-contact-flows"}, inst...)...)
 	if !strings.Contains(string(out), created.ContactFlowId) {
 		t.Errorf("list-contact-flows does not list the new flow: %.300s", out)
+	}
+	// The published flow keeps its function: disassociation is refused until the flow goes.
+	out, err = awsRun(t, bin, tn, append([]string{"disassociate-lambda-function", "--function-arn", lookup}, inst...)...)
+	if err == nil || !strings.Contains(string(out), "ResourceInUseException") {
+		t.Fatalf("disassociate-lambda-function of a function in use: %v: %s", err, out)
+	}
+	cli(append([]string{"delete-contact-flow", "--contact-flow-id", created.ContactFlowId}, inst...)...)
+	cli(append([]string{"disassociate-lambda-function", "--function-arn", lookup}, inst...)...)
+	out = cli(append([]string{"list-lambda-functions"}, inst...)...)
+	if strings.Contains(string(out), lookup) {
+		t.Errorf("list-lambda-functions after disassociation = %s", out)
 	}
 }

@@ -51,6 +51,9 @@ type Config struct {
 	APIBurst int
 	// MaxBodyBytes limits API request bodies.
 	MaxBodyBytes int64
+	// FunctionsCAFile is a PEM file of CA certificates that external function endpoints'
+	// certificates are verified with; empty means the system roots.
+	FunctionsCAFile string
 	// Logger receives JSON logs.
 	Logger *slog.Logger
 }

@@ -2,14 +2,18 @@ package node
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/ringfence/ringfence/api"
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/channel/chat"
+	"github.com/ringfence/ringfence/egress"
+	"github.com/ringfence/ringfence/extfn"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/inputcrypt"
@@ -48,8 +52,12 @@ func (n *Node) runtime() (*Runtime, error) {
 func (n *Node) buildRuntime() (*Runtime, error) {
 	rt := &Runtime{}
 	provider := inputcrypt.NewProvider()
+	fns, err := n.functions()
+	if err != nil {
+		return nil, err
+	}
 	m, err := lifecycle.New(lifecycle.Config{
-		Store: n.Store, Region: n.Config.Region, AccountID: n.AccountID,
+		Store: n.Store, Region: n.Config.Region, AccountID: n.AccountID, Functions: fns,
 		Encryptors: func(instanceID, contactID string) flow.InputEncryptor {
 			return provider.ForContact(instanceID, contactID)
 		},
@@ -70,6 +78,34 @@ func (n *Node) buildRuntime() (*Runtime, error) {
 	}
 	rt.Contacts, rt.Chat = m, svc
 	return rt, nil
+}
+
+// functions returns what the node's flows call external functions through: the associations
+// stored per instance, endpoints reached through the guarded egress client (verified with
+// Config.FunctionsCAFile when set), and the standard built-ins.
+func (n *Node) functions() (*lifecycle.StoreFunctions, error) {
+	base, err := n.functionEgress()
+	if err != nil {
+		return nil, err
+	}
+	return lifecycle.NewStoreFunctions(n.Store, base, extfn.StandardBuiltins(), extfn.InvokerOptions{})
+}
+
+// functionEgress is the egress configuration external function endpoints are called with.
+func (n *Node) functionEgress() (egress.Config, error) {
+	base := egress.Config{UserAgent: "ringfence-functions"}
+	if f := n.Config.FunctionsCAFile; f != "" {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return base, fmt.Errorf("functions CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return base, fmt.Errorf("functions CA file %s holds no PEM certificate", f)
+		}
+		base.RootCAs = pool
+	}
+	return base, nil
 }
 
 // routingSource reads an instance's routing configuration and agents from the store.

@@ -72,6 +72,7 @@ func TestSecurityKeys(t *testing.T) {
 	}
 
 	// A published flow that encrypts to the key protects it from disassociation.
+	associate(t, c, inst, "arn:aws:lambda:eu-west-2:111122223333:function:take-payment")
 	f, err := c.CreateContactFlow(ctx, &connect.CreateContactFlowInput{InstanceId: inst, Name: aws.String("Card"),
 		Type: types.ContactFlowTypeContactFlow, Content: aws.String(withKey(t, aws.ToString(a1.AssociationId), rsaPEM))})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/contact"
+	"github.com/ringfence/ringfence/extfn"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
@@ -25,6 +26,7 @@ import (
 type Tx interface {
 	instance.Store
 	instance.SecurityKeyStore
+	instance.PromptStore
 	identity.KeyStore
 	identity.UserDirectory
 	identity.SecurityProfileStore
@@ -36,6 +38,7 @@ type Tx interface {
 	identity.SessionStore
 	identity.AttemptStore
 	flow.RecordStore
+	extfn.Store
 	contact.Store
 	routing.ConfigStore
 	chat.Tx

@@ -155,10 +155,11 @@ func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args [
 	}
 }
 
-// extraCommands are the commands of other packages (flows, decryption) wired into the binary;
-// the flow command gains "import", which needs the node.
+// extraCommands are the commands of other packages (flows, decryption) wired into the binary,
+// and the external-function commands; the flow command gains "import" and "logs", which need
+// the node.
 func extraCommands(environ []string) []*cobra.Command {
 	fc := flowcli.NewCommand()
-	fc.AddCommand(flowImportCmd(environ))
-	return []*cobra.Command{fc, decryptCmd()}
+	fc.AddCommand(flowImportCmd(environ), flowLogsCmd(environ))
+	return []*cobra.Command{fc, functionsCmd(environ), decryptCmd()}
 }

@@ -36,6 +36,7 @@ func addNodeFlags(fs *pflag.FlagSet) {
 	fs.Int("api-burst", 2000, "API token bucket size of each access key")
 	fs.Int64("max-body-bytes", 1<<20, "largest API request body in bytes")
 	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.String("functions-ca-file", "", "PEM file of the CA certificates external function endpoints are verified with (default: the system roots)")
 }
 
 // loadConfig merges, lowest first: flag defaults, the --config file, RINGFENCE_* variables
@@ -102,6 +103,7 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (node.Config, error) {
 		DatabaseURL: k.String("database-url"), Region: k.String("region"), AccountID: k.String("account-id"),
 		TLSCert: k.String("tls-cert"), TLSKey: k.String("tls-key"), InsecureHTTP: k.Bool("insecure-http"),
 		APIRate: k.Float64("api-rate"), APIBurst: k.Int("api-burst"), MaxBodyBytes: k.Int64("max-body-bytes"),
-		Logger: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		FunctionsCAFile: k.String("functions-ca-file"),
+		Logger:          slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	}, nil
 }

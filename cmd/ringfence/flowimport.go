@@ -42,10 +42,12 @@ resource it references (queues, flows, flow modules, hours of operation, users, 
 agent statuses, security keys, prompts, functions) to the instance's own: by the resource's ID,
 else by the name the export records in its Metadata, else by --map OLD=NAME_OR_ID, where OLD is
 the value as the export writes it (an ARN, the ID at its end, or a template placeholder such as
-${QueueArn}) or the JSON path the report gives for one reference, and NAME_OR_ID names the instance's resource (for prompts and functions, which the
-instance does not store, it is the value written). The references are rewritten to the
-instance's ARNs and the flow is created, saved, or with --publish published (validated, and the
-flows and modules it uses must exist). Flow modules are always published.
+${QueueArn}) or the JSON path the report gives for one reference, and NAME_OR_ID names the
+instance's resource (for functions, which are associated with the instance apart from flows,
+it is the ARN written). The references are rewritten to the
+instance's ARNs and the flow is created, saved, or with --publish published (validated, and
+every resource it names must exist; its function ARNs must be associated with the instance).
+Flow modules are always published.
 
 Every reference is reported. When one cannot be mapped, the command lists them, creates nothing
 and exits 1, unless --allow-unmapped. Lambda functions, Lex bots and views are kept as written

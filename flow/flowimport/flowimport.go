@@ -60,8 +60,9 @@ type Options struct {
 	// an ARN, a bare ID or name, or a template placeholder such as "${QueueArn}"), or the JSON
 	// path of one resource parameter as the report gives it
 	// ("$.Actions[6].Parameters.EventHooks.AgentWhisper", for a placeholder used for several
-	// resources), to the target: a name or ID the Resolver finds for stored kinds, the value to write for the
-	// others (a prompt ID or ARN, a function ARN, text for a placeholder in free text).
+	// resources), to the target: a name or ID the Resolver finds for stored kinds (prompts
+	// included), the value to write for the others (a function ARN, text for a placeholder in
+	// free text).
 	Overrides map[string]string
 	// InstanceARN is the target instance's ARN; instance ARNs in the document map to it.
 	InstanceARN string
@@ -326,8 +327,6 @@ func (im *importer) resolveOnce(k Kind, value, idPart, name string) (outcome, er
 			return outcome{status: Unmapped, msg: "the target instance ARN is not known"}, nil
 		}
 		return outcome{target: im.opts.InstanceARN, via: ViaInstance, status: Mapped}, nil
-	case k == KindPrompt:
-		return outcome{status: Unmapped, msg: "prompts are not stored by this instance; map the prompt with an override"}, nil
 	case k == KindFunction:
 		return outcome{status: External, msg: "external function mapping required: configure this ARN's endpoint for the instance, or map it to another function ARN"}, nil
 	case k.external():

@@ -24,7 +24,7 @@ type fakeInstance map[Kind][]Resource
 
 func (f fakeInstance) add(k Kind, id, name string) Resource {
 	seg := map[Kind]string{KindQueue: "queue", KindFlow: "contact-flow", KindModule: "flow-module", KindHours: "operating-hours",
-		KindUser: "agent", KindQuickConnect: "transfer-destination", KindAgentStatus: "agent-state"}[k]
+		KindUser: "agent", KindQuickConnect: "transfer-destination", KindAgentStatus: "agent-state", KindPrompt: "prompt"}[k]
 	r := Resource{ID: id, Name: name}
 	if seg != "" {
 		r.ARN = targetInstance + "/" + seg + "/" + id
@@ -278,9 +278,18 @@ func TestImportEveryKind(t *testing.T) {
 		t.Errorf("designer metadata not rewritten as expected:\n%s", content)
 	}
 
-	// With overrides everything maps and no ARN of the source account remains.
+	// Prompts are stored: one the instance has is mapped by its name, and an override names a
+	// prompt of the instance. With overrides everything maps and no ARN of the source account
+	// remains.
+	greeting := inst.add(KindPrompt, "p-greeting", "Greeting prompt")
+	inst.add(KindPrompt, "p-welcome", "Welcome.wav")
+	r = importFile(t, filepath.Join("testdata", "export.json"), inst, nil)
+	if got := parameter(t, r.Content, "welcome", "PromptId"); got != targetInstance+"/prompt/p-welcome" {
+		t.Errorf("prompt mapped by name to %v", got)
+	}
+	inst[KindPrompt] = inst[KindPrompt][:1]
 	r = importFile(t, filepath.Join("testdata", "export.json"), inst, map[string]string{
-		"00000000-0000-4000-8000-0000000000d1": "arn:aws:connect:us-east-1:999988887777:instance/x/prompt/welcome",
+		"00000000-0000-4000-8000-0000000000d1": "Greeting prompt",
 		"{{customer}}":                         "there",
 		"arn:aws:lambda:eu-west-2:111122223333:function:lookup-customer": "arn:aws:lambda:us-east-1:999988887777:function:lookup",
 		src + "/contact-flow/00000000-0000-4000-8000-0000000000c1":       "f-billing",
@@ -291,6 +300,9 @@ func TestImportEveryKind(t *testing.T) {
 	}
 	if strings.Contains(string(r.Content), "111122223333") {
 		t.Errorf("the source account remains:\n%s", r.Content)
+	}
+	if got := parameter(t, r.Content, "welcome", "PromptId"); got != greeting.ARN {
+		t.Errorf("PromptId = %v, want the overriding prompt %s", got, greeting.ARN)
 	}
 	if got := parameter(t, r.Content, "transfer", "ContactFlowId"); got != billing.ARN {
 		t.Errorf("ContactFlowId = %v, want %s", got, billing.ARN)

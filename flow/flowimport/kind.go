@@ -9,8 +9,8 @@ import (
 type Kind string
 
 // The kinds of reference. The stored kinds (Kind.Stored) are found in the target instance by
-// a Resolver; prompts, functions, Lex bots, views and other AWS resources have no store in
-// Ringfence and are mapped only with an override.
+// a Resolver; functions, Lex bots, views and other AWS resources are configured apart from
+// flows (functions are associated with the instance) and are mapped only with an override.
 const (
 	KindQueue          Kind = "queue"
 	KindFlow           Kind = "flow"
@@ -38,7 +38,7 @@ const (
 // find them by ID or name.
 func (k Kind) Stored() bool {
 	switch k {
-	case KindQueue, KindFlow, KindModule, KindHours, KindUser, KindQuickConnect, KindAgentStatus, KindRoutingProfile, KindSecurityKey:
+	case KindQueue, KindFlow, KindModule, KindHours, KindUser, KindQuickConnect, KindAgentStatus, KindRoutingProfile, KindSecurityKey, KindPrompt:
 		return true
 	}
 	return false

@@ -46,6 +46,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("AuditTamper", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h) })
 	t.Run("FlowRecords", func(t *testing.T) { t.Parallel(); testFlowRecords(t, h) })
 	t.Run("SecurityKeys", func(t *testing.T) { t.Parallel(); testSecurityKeys(t, h) })
+	t.Run("Functions", func(t *testing.T) { t.Parallel(); testFunctions(t, h) })
+	t.Run("Prompts", func(t *testing.T) { t.Parallel(); testPrompts(t, h) })
 	t.Run("Contacts", func(t *testing.T) { t.Parallel(); testContacts(t, h) })
 	t.Run("ContactSearch", func(t *testing.T) { t.Parallel(); testContactSearch(t, h) })
 	t.Run("ContactRecords", func(t *testing.T) { t.Parallel(); testContactRecords(t, h) })
