@@ -34,7 +34,10 @@ type Tx interface {
 	identity.RecoveryCodeStore
 	identity.RecoveryCodeWriter
 	identity.SessionStore
+	identity.SessionLister
 	identity.AttemptStore
+	identity.PasskeyStore
+	identity.AuthProfileStore
 	flow.RecordStore
 	contact.Store
 	routing.ConfigStore
