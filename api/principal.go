@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/ringfence/ringfence/api/sigv4"
@@ -66,10 +68,59 @@ func (s *Server) authenticate(c *call) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
+	return principalOf(res), nil
+}
+
+// principalOf turns a verified request's result into its principal (see lookupAccessKey).
+func principalOf(res sigv4.Result) Principal {
 	p := Principal{Kind: identity.PrincipalOperator, AccessKeyID: res.AccessKeyID}
 	if rest, ok := strings.CutPrefix(res.Principal, "user|"); ok {
 		inst, user, _ := strings.Cut(rest, "|")
 		p = Principal{Kind: identity.PrincipalUser, AccessKeyID: res.AccessKeyID, InstanceID: inst, UserID: user}
 	}
+	return p
+}
+
+// VerifyRequest verifies r's SigV4 signature exactly as the API verifies its own requests
+// (credential scope, date skew, signed headers, payload hash, the key active), applies the
+// key's request rate, and returns the principal: for other handlers of the node that accept
+// access keys (the agent API). r's body is read within Config.MaxBodyBytes and put back.
+// Refusals are *apierr.Error with the SigV4 error code and message (a request without
+// authentication is AccessDeniedException), or ThrottlingException; anything else is internal.
+func (s *Server) VerifyRequest(r *http.Request) (Principal, error) {
+	res, err := s.verifier.Verify(r.Context(), r)
+	if err != nil {
+		var se *sigv4.Error
+		if errors.As(err, &se) {
+			if se.Code == sigv4.CodeMissingAuthenticationToken {
+				return Principal{}, apierr.AccessDenied(se.Message)
+			}
+			return Principal{}, &apierr.Error{Code: apierr.Code(se.Code), Message: se.Message}
+		}
+		return Principal{}, err
+	}
+	p := principalOf(res)
+	if !s.throttle.allow(p.AccessKeyID) {
+		return p, apierr.New(apierr.CodeThrottling, "rate exceeded")
+	}
 	return p, nil
+}
+
+// CheckAccessKey reports whether the access key is still active: nil, or
+// AccessDeniedException when it was revoked or deleted (for a long-lived connection opened
+// with it). A store failure is returned wrapped.
+func (s *Server) CheckAccessKey(ctx context.Context, id string) error {
+	var k identity.AccessKey
+	err := s.store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		k, err = tx.GetAccessKey(ctx, id)
+		return err
+	})
+	if apierr.HasCode(err, apierr.CodeResourceNotFound) || err == nil && k.Status != identity.KeyActive {
+		return apierr.AccessDenied("the access key was revoked")
+	}
+	if err != nil {
+		return fmt.Errorf("check access key: %w", err)
+	}
+	return nil
 }

@@ -224,7 +224,7 @@ func (s *Server) createUser(c *call) (any, error) {
 		}
 		// Hash before the transaction: argon2id takes tens of milliseconds and the store's
 		// writer must stay quick.
-		if hash, err = s.hasher.HashPassword(pw); err != nil {
+		if hash, err = s.hasher.HashPassword(c.ctx, pw); err != nil {
 			return nil, fmt.Errorf("create user: %w", err)
 		}
 	}

@@ -1,12 +1,15 @@
 package identity
 
 import (
+	"context"
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ringfence/ringfence/apierr"
 )
@@ -17,7 +20,12 @@ import (
 type AuthenticationProfile struct {
 	ID         string
 	InstanceID string
-	Name       string
+	// Name (at most 128 characters) and Description (at most 250) are labels.
+	Name        string
+	Description string
+	// Default is set on the instance's default profile, which applies to every user of the
+	// instance (Connect's IsDefault). Every instance has exactly one profile, its default.
+	Default bool
 	// AllowedIPs: when non-empty, only clients inside one of them may sign in or use a
 	// session. Empty allows every address.
 	AllowedIPs []netip.Prefix
@@ -31,6 +39,47 @@ type AuthenticationProfile struct {
 	// PeriodicReauthentication, when set, ends every session this long after sign-in so the
 	// user authenticates again (15 min–24 h); it shortens SessionDuration, never lengthens it.
 	PeriodicReauthentication time.Duration
+	// CreatedTime and LastModifiedTime are UTC, millisecond precision.
+	CreatedTime      time.Time
+	LastModifiedTime time.Time
+}
+
+// DefaultAuthenticationProfileName is the name of the profile every instance starts with.
+const DefaultAuthenticationProfileName = "Default authentication profile"
+
+// DefaultAuthenticationProfileID is the ID of an instance's default authentication profile:
+// derived from the instance ID (a version-4-shaped UUID from SHA-256 of
+// "authentication-profile/default/" and the ID), so the profile has a stable ID whether or
+// not a row for it was stored yet.
+func DefaultAuthenticationProfileID(instanceID string) string {
+	b := sha256.Sum256([]byte("authentication-profile/default/" + instanceID))
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// DefaultAuthenticationProfile returns the default profile of an instance as it starts:
+// every address allowed, default timeouts, created at created (the instance's creation).
+func DefaultAuthenticationProfile(instanceID string, created time.Time) AuthenticationProfile {
+	return AuthenticationProfile{
+		ID: DefaultAuthenticationProfileID(instanceID), InstanceID: instanceID, Name: DefaultAuthenticationProfileName,
+		Description: "Applies to every user of the instance", Default: true,
+		SessionDuration: DefaultSessionDuration, IdleTimeout: DefaultIdleTimeout,
+		AllowedIPs: []netip.Prefix{}, BlockedIPs: []netip.Prefix{},
+		CreatedTime: created, LastModifiedTime: created,
+	}
+}
+
+// AuthProfileStore keeps authentication profiles. Methods are scoped by instance; an unknown
+// profile is ResourceNotFoundException.
+type AuthProfileStore interface {
+	// PutAuthenticationProfile creates the profile or replaces the one with its ID.
+	PutAuthenticationProfile(ctx context.Context, p AuthenticationProfile) error
+	// GetAuthenticationProfile returns one profile.
+	GetAuthenticationProfile(ctx context.Context, instanceID, profileID string) (AuthenticationProfile, error)
+	// ListAuthenticationProfiles returns up to limit profiles with IDs after after, in ID
+	// order.
+	ListAuthenticationProfiles(ctx context.Context, instanceID, after string, limit int) ([]AuthenticationProfile, error)
 }
 
 // Authentication profile limits and defaults.
@@ -51,6 +100,12 @@ const (
 // Validate checks durations and list sizes; zero durations mean the defaults. It returns
 // InvalidParameterException naming the field.
 func (p AuthenticationProfile) Validate() error {
+	if utf8.RuneCountInString(p.Name) > 128 {
+		return apierr.InvalidParameter("Name must be at most 128 characters")
+	}
+	if utf8.RuneCountInString(p.Description) > 250 {
+		return apierr.InvalidParameter("Description must be at most 250 characters")
+	}
 	if p.SessionDuration != 0 && (p.SessionDuration < minSessionDuration || p.SessionDuration > maxSessionDuration) {
 		return apierr.InvalidParameter("SessionDuration must be 15 minutes to 24 hours")
 	}

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
@@ -57,7 +58,7 @@ func FuzzVerifyPasswordHash(f *testing.F) {
 		if p.MemoryKiB > 4096 || p.Iterations > 4 || p.Parallelism > 4 {
 			return // well-formed but too slow to run per fuzz input
 		}
-		if _, _, err := h.VerifyPassword(encoded, secret.New("x")); err != nil {
+		if _, _, err := h.VerifyPassword(context.Background(), encoded, secret.New("x")); err != nil {
 			t.Fatalf("parsed hash failed to verify: %v", err)
 		}
 	})

@@ -208,7 +208,7 @@ type Authenticator struct {
 	hasher    PasswordHasher
 	dummyHash string
 	// verify is the password check; tests count calls through it.
-	verify func(encoded string, pw secret.Value[string]) (ok, rehash bool, err error)
+	verify func(ctx context.Context, encoded string, pw secret.Value[string]) (ok, rehash bool, err error)
 }
 
 // NewAuthenticator validates cfg and computes the dummy hash unknown users are verified
@@ -230,12 +230,14 @@ func NewAuthenticator(cfg AuthenticatorConfig) (*Authenticator, error) {
 	if cfg.Hasher != nil {
 		h = *cfg.Hasher
 	}
-	dummy, err := h.HashPassword(secret.New("ringfence dummy password for unknown users"))
+	dummy, err := h.HashPassword(context.Background(), secret.New("ringfence dummy password for unknown users"))
 	if err != nil {
 		return nil, fmt.Errorf("new authenticator: %w", err)
 	}
 	a := &Authenticator{cfg: cfg, hasher: h, dummyHash: dummy}
-	a.verify = func(enc string, pw secret.Value[string]) (bool, bool, error) { return a.hasher.VerifyPassword(enc, pw) }
+	a.verify = func(ctx context.Context, enc string, pw secret.Value[string]) (bool, bool, error) {
+		return a.hasher.VerifyPassword(ctx, enc, pw)
+	}
 	return a, nil
 }
 
@@ -264,7 +266,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, instanceID, username s
 		return User{}, fmt.Errorf("authenticate: reserve attempt: %w", err)
 	}
 	if !ok {
-		_, _, _ = a.verify(a.dummyHash, password)
+		if _, _, err := a.verify(ctx, a.dummyHash, password); err != nil {
+			return User{}, fmt.Errorf("authenticate: %w", err)
+		}
 		return User{}, failed("locked")
 	}
 	reason := ""
@@ -287,7 +291,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, instanceID, username s
 			hash = h
 		}
 	}
-	match, rehash, err := a.verify(hash, password)
+	match, rehash, err := a.verify(ctx, hash, password)
 	if err != nil {
 		return User{}, fmt.Errorf("authenticate: %w", err)
 	}
@@ -305,7 +309,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, instanceID, username s
 		return User{}, fmt.Errorf("authenticate: clear attempts: %w", err)
 	}
 	if rehash {
-		if h, err := a.hasher.HashPassword(password); err == nil {
+		if h, err := a.hasher.HashPassword(ctx, password); err == nil {
 			// A failed rehash leaves the old, still valid hash; sign-in goes on.
 			_ = a.cfg.Credentials.SetPasswordHash(ctx, instanceID, u.ID, h)
 		}

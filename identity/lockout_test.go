@@ -84,7 +84,7 @@ type authFixture struct {
 func newAuthFixture(t *testing.T, limiter *IPRateLimiter) *authFixture {
 	t.Helper()
 	h := fastHasher()
-	hash, err := h.HashPassword(secret.New(goodPassword))
+	hash, err := h.HashPassword(context.Background(), secret.New(goodPassword))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +102,9 @@ func newAuthFixture(t *testing.T, limiter *IPRateLimiter) *authFixture {
 		t.Fatal(err)
 	}
 	inner := a.verify
-	a.verify = func(enc string, pw secret.Value[string]) (bool, bool, error) {
+	a.verify = func(ctx context.Context, enc string, pw secret.Value[string]) (bool, bool, error) {
 		f.verifies.Add(1)
-		return inner(enc, pw)
+		return inner(ctx, enc, pw)
 	}
 	f.a = a
 	return f
@@ -302,7 +302,7 @@ func TestMemoryAttemptStoreBounded(t *testing.T) {
 
 func BenchmarkAuthenticateDefaultParams(b *testing.B) {
 	h := NewPasswordHasher()
-	hash, _ := h.HashPassword(secret.New(goodPassword))
+	hash, _ := h.HashPassword(context.Background(), secret.New(goodPassword))
 	a, err := NewAuthenticator(AuthenticatorConfig{
 		Users:       memUsers{users: []User{{ID: "u-1", InstanceID: "inst-a", Username: "jdoe"}}},
 		Credentials: &memCreds{m: map[string]string{"inst-a/u-1": hash}},
@@ -322,7 +322,7 @@ func BenchmarkAuthenticateDefaultParams(b *testing.B) {
 // parameters; compare their ns/op (SECURITY.md: timing within noise).
 func benchmarkAuthenticateFailure(b *testing.B, username, password string) {
 	h := NewPasswordHasher()
-	hash, _ := h.HashPassword(secret.New(goodPassword))
+	hash, _ := h.HashPassword(context.Background(), secret.New(goodPassword))
 	a, err := NewAuthenticator(AuthenticatorConfig{
 		Users:       memUsers{users: []User{{ID: "u-1", InstanceID: "inst-a", Username: "jdoe"}}},
 		Credentials: &memCreds{m: map[string]string{"inst-a/u-1": hash}},

@@ -83,6 +83,11 @@ var operationPermissions = map[string][]string{
 	"AssociateBot":                      {PermissionOperator},
 	"DisassociateBot":                   {PermissionOperator},
 	"ListBots":                          {PermissionOperator},
+	// Authentication profiles (network rules and session timeouts of every user): Connect
+	// controls them with IAM only.
+	"DescribeAuthenticationProfile": {PermissionOperator},
+	"ListAuthenticationProfiles":    {PermissionOperator},
+	"UpdateAuthenticationProfile":   {PermissionOperator},
 	// Tags apply to every resource type; until the check is ARN-aware only operators may.
 	"TagResource":         {PermissionOperator},
 	"UntagResource":       {PermissionOperator},

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
@@ -9,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -56,24 +59,89 @@ const (
 // well-formed argon2id PHC string within bounds.
 var ErrMalformedHash = errors.New("malformed argon2id hash")
 
+// Argon2Limiter bounds how many argon2id computations run at once. Each one holds
+// Argon2Params.MemoryKiB of memory (19 MiB by default) for its duration, so a burst of
+// sign-ins must queue rather than take the process's memory. Copies of a PasswordHasher share
+// its limiter. Safe for concurrent use.
+type Argon2Limiter struct {
+	slots chan struct{}
+	// running and peak count computations in progress and the most ever at once.
+	running, peak atomic.Int64
+}
+
+// NewArgon2Limiter returns a limiter that lets n computations run at once (n < 1 means 1).
+func NewArgon2Limiter(n int) *Argon2Limiter {
+	return &Argon2Limiter{slots: make(chan struct{}, max(n, 1))}
+}
+
+// DefaultArgon2Concurrency is the default bound of NewPasswordHasher's limiter: twice
+// GOMAXPROCS, enough to keep every core busy while a hash waits on its memory, and about
+// 2 × 19 MiB × GOMAXPROCS of memory at most.
+func DefaultArgon2Concurrency() int { return 2 * runtime.GOMAXPROCS(0) }
+
+// Limit returns how many computations may run at once.
+func (l *Argon2Limiter) Limit() int { return cap(l.slots) }
+
+// acquire waits for a slot until ctx ends; it returns ctx's error then.
+func (l *Argon2Limiter) acquire(ctx context.Context) error {
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		select {
+		case l.slots <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for an argon2id slot: %w", ctx.Err())
+		}
+	}
+	n := l.running.Add(1)
+	for {
+		p := l.peak.Load()
+		if n <= p || l.peak.CompareAndSwap(p, n) {
+			return nil
+		}
+	}
+}
+
+func (l *Argon2Limiter) release() {
+	l.running.Add(-1)
+	<-l.slots
+}
+
 // PasswordHasher hashes and verifies passwords with argon2id.
 type PasswordHasher struct {
 	// Params are used for new hashes and are the bar for NeedsRehash.
 	Params Argon2Params
 	// Rand supplies salts (default crypto/rand.Reader).
 	Rand io.Reader
+	// Limiter bounds concurrent argon2id runs across every copy of the hasher; nil means no
+	// bound.
+	Limiter *Argon2Limiter
 }
 
-// NewPasswordHasher returns a hasher with DefaultArgon2Params and crypto/rand.
+// NewPasswordHasher returns a hasher with DefaultArgon2Params, crypto/rand and a limiter of
+// DefaultArgon2Concurrency runs. Give one hasher to every component of a process, so they
+// share the bound.
 func NewPasswordHasher() PasswordHasher {
-	return PasswordHasher{Params: DefaultArgon2Params(), Rand: rand.Reader}
+	return PasswordHasher{Params: DefaultArgon2Params(), Rand: rand.Reader, Limiter: NewArgon2Limiter(DefaultArgon2Concurrency())}
+}
+
+// idKey runs argon2id within the limiter: it waits for a slot while ctx allows.
+func (h PasswordHasher) idKey(ctx context.Context, pw, salt []byte, p Argon2Params, keyLen uint32) ([]byte, error) {
+	if h.Limiter != nil {
+		if err := h.Limiter.acquire(ctx); err != nil {
+			return nil, err
+		}
+		defer h.Limiter.release()
+	}
+	return argon2.IDKey(pw, salt, p.Iterations, p.MemoryKiB, p.Parallelism, keyLen), nil
 }
 
 // HashPassword returns the PHC string of pw:
 // "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>", salt and hash in unpadded standard base64
-// (PHC string format, as the argon2 reference implementation writes it). It fails only if
-// the random source fails.
-func (h PasswordHasher) HashPassword(pw secret.Value[string]) (string, error) {
+// (PHC string format, as the argon2 reference implementation writes it). It waits for a slot
+// of the limiter while ctx allows (returning ctx's error, wrapped, when it ends first), and
+// fails otherwise only if the random source fails.
+func (h PasswordHasher) HashPassword(ctx context.Context, pw secret.Value[string]) (string, error) {
 	p := h.Params
 	r := h.Rand
 	if r == nil {
@@ -83,7 +151,10 @@ func (h PasswordHasher) HashPassword(pw secret.Value[string]) (string, error) {
 	if _, err := io.ReadFull(r, salt); err != nil {
 		return "", fmt.Errorf("hash password: read salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw.Reveal()), salt, p.Iterations, p.MemoryKiB, p.Parallelism, p.KeyBytes)
+	key, err := h.idKey(ctx, []byte(pw.Reveal()), salt, p, p.KeyBytes)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
 	return encodePHC(p, salt, key), nil
 }
 
@@ -96,13 +167,17 @@ func encodePHC(p Argon2Params, salt, key []byte) string {
 // VerifyPassword reports whether pw matches the PHC string encoded, comparing in constant
 // time, and whether the hash should be recomputed with h.Params (its memory, iterations,
 // parallelism or lengths are below them). A malformed or out-of-bounds hash returns an error
-// wrapping ErrMalformedHash.
-func (h PasswordHasher) VerifyPassword(encoded string, pw secret.Value[string]) (ok, rehash bool, err error) {
+// wrapping ErrMalformedHash. It waits for a slot of the limiter while ctx allows, and returns
+// ctx's error, wrapped, when ctx ends first.
+func (h PasswordHasher) VerifyPassword(ctx context.Context, encoded string, pw secret.Value[string]) (ok, rehash bool, err error) {
 	p, salt, want, err := parsePHC(encoded)
 	if err != nil {
 		return false, false, fmt.Errorf("verify password: %w", err)
 	}
-	got := argon2.IDKey([]byte(pw.Reveal()), salt, p.Iterations, p.MemoryKiB, p.Parallelism, uint32(len(want)))
+	got, err := h.idKey(ctx, []byte(pw.Reveal()), salt, p, uint32(len(want)))
+	if err != nil {
+		return false, false, fmt.Errorf("verify password: %w", err)
+	}
 	ok = subtle.ConstantTimeCompare(got, want) == 1
 	hp := h.Params
 	rehash = p.MemoryKiB < hp.MemoryKiB || p.Iterations < hp.Iterations || p.Parallelism < hp.Parallelism ||

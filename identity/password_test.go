@@ -2,8 +2,10 @@ package identity
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ringfence/ringfence/apierr"
@@ -17,7 +19,7 @@ func fastHasher() PasswordHasher {
 
 func TestHashAndVerifyPassword(t *testing.T) {
 	h := NewPasswordHasher()
-	enc, err := h.HashPassword(secret.New("correct horse battery"))
+	enc, err := h.HashPassword(context.Background(), secret.New("correct horse battery"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestHashAndVerifyPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, rehash, err := h.VerifyPassword(enc, secret.New(tt.pw))
+			ok, rehash, err := h.VerifyPassword(context.Background(), enc, secret.New(tt.pw))
 			if err != nil || ok != tt.wantOK || rehash != tt.wantRehash {
 				t.Errorf("VerifyPassword = %v, %v, %v; want %v, %v, nil", ok, rehash, err, tt.wantOK, tt.wantRehash)
 			}
@@ -46,11 +48,11 @@ func TestHashAndVerifyPassword(t *testing.T) {
 
 func TestVerifyPasswordRehash(t *testing.T) {
 	weak := fastHasher()
-	enc, err := weak.HashPassword(secret.New("a long passphrase"))
+	enc, err := weak.HashPassword(context.Background(), secret.New("a long passphrase"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, rehash, err := NewPasswordHasher().VerifyPassword(enc, secret.New("a long passphrase"))
+	ok, rehash, err := NewPasswordHasher().VerifyPassword(context.Background(), enc, secret.New("a long passphrase"))
 	if err != nil || !ok || !rehash {
 		t.Errorf("got ok=%v rehash=%v err=%v; want ok, rehash, nil", ok, rehash, err)
 	}
@@ -60,17 +62,17 @@ func TestVerifyPasswordRehash(t *testing.T) {
 func TestHashPasswordDeterministicWithFixedSalt(t *testing.T) {
 	h := fastHasher()
 	h.Rand = bytes.NewReader(bytes.Repeat([]byte{1}, 16))
-	a, err := h.HashPassword(secret.New("pw"))
+	a, err := h.HashPassword(context.Background(), secret.New("pw"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.Rand = bytes.NewReader(bytes.Repeat([]byte{1}, 16))
-	b, _ := h.HashPassword(secret.New("pw"))
+	b, _ := h.HashPassword(context.Background(), secret.New("pw"))
 	if a != b || !strings.HasPrefix(a, "$argon2id$v=19$m=64,t=1,p=1$AQEBAQEBAQEBAQEBAQEBAQ$") {
 		t.Errorf("hashes %q and %q differ or have the wrong salt encoding", a, b)
 	}
 	h.Rand = bytes.NewReader(nil)
-	if _, err := h.HashPassword(secret.New("pw")); err == nil {
+	if _, err := h.HashPassword(context.Background(), secret.New("pw")); err == nil {
 		t.Error("HashPassword with an empty random source: got nil error")
 	}
 }
@@ -93,13 +95,13 @@ func TestVerifyPasswordMalformed(t *testing.T) {
 	}
 	for name, enc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, _, err := fastHasher().VerifyPassword(enc, secret.New("x"))
+			_, _, err := fastHasher().VerifyPassword(context.Background(), enc, secret.New("x"))
 			if !errors.Is(err, ErrMalformedHash) {
 				t.Errorf("got %v, want ErrMalformedHash", err)
 			}
 		})
 	}
-	if _, _, err := fastHasher().VerifyPassword(good, secret.New("x")); err != nil {
+	if _, _, err := fastHasher().VerifyPassword(context.Background(), good, secret.New("x")); err != nil {
 		t.Errorf("well-formed hash: got %v", err)
 	}
 }
@@ -165,7 +167,7 @@ func BenchmarkHashPasswordDefault(b *testing.B) {
 	h := NewPasswordHasher()
 	pw := secret.New("correct horse battery")
 	for b.Loop() {
-		if _, err := h.HashPassword(pw); err != nil {
+		if _, err := h.HashPassword(context.Background(), pw); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -173,10 +175,10 @@ func BenchmarkHashPasswordDefault(b *testing.B) {
 
 func BenchmarkVerifyPasswordDefault(b *testing.B) {
 	h := NewPasswordHasher()
-	enc, _ := h.HashPassword(secret.New("correct horse battery"))
+	enc, _ := h.HashPassword(context.Background(), secret.New("correct horse battery"))
 	pw := secret.New("wrong horse battery")
 	for b.Loop() {
-		if _, _, err := h.VerifyPassword(enc, pw); err != nil {
+		if _, _, err := h.VerifyPassword(context.Background(), enc, pw); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -187,5 +189,68 @@ func BenchmarkCheckPassword(b *testing.B) {
 	pw := secret.New("tulip7granite-harbour")
 	for b.Loop() {
 		_ = pol.CheckPassword(pw, "jdoe")
+	}
+}
+
+// TestArgon2LimiterBoundsConcurrency runs many hashes and verifications through one hasher
+// (and its copies) with a limit of 2: at no moment do more than 2 argon2id runs overlap.
+func TestArgon2LimiterBoundsConcurrency(t *testing.T) {
+	h := fastHasher()
+	h.Limiter = NewArgon2Limiter(2)
+	enc, err := h.HashPassword(context.Background(), secret.New("correct horse battery"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 24 {
+		wg.Add(1)
+		go func(c PasswordHasher) {
+			defer wg.Done()
+			if i%2 == 0 {
+				if _, err := c.HashPassword(context.Background(), secret.New("pw")); err != nil {
+					t.Errorf("HashPassword: %v", err)
+				}
+				return
+			}
+			if ok, _, err := c.VerifyPassword(context.Background(), enc, secret.New("correct horse battery")); err != nil || !ok {
+				t.Errorf("VerifyPassword = %v, %v", ok, err)
+			}
+		}(h)
+	}
+	wg.Wait()
+	if got := h.Limiter.peak.Load(); got < 1 || got > 2 {
+		t.Errorf("at most %d argon2id runs overlapped, want 1 to 2", got)
+	}
+	if got := h.Limiter.running.Load(); got != 0 {
+		t.Errorf("%d runs still counted after all returned", got)
+	}
+	if got := h.Limiter.Limit(); got != 2 {
+		t.Errorf("Limit() = %d, want 2", got)
+	}
+}
+
+// TestArgon2LimiterHonoursContext fills every slot, then checks that a caller waiting for one
+// gives up when its context ends, without running argon2id.
+func TestArgon2LimiterHonoursContext(t *testing.T) {
+	h := fastHasher()
+	h.Limiter = NewArgon2Limiter(1)
+	if err := h.Limiter.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.HashPassword(ctx, secret.New("pw")); !errors.Is(err, context.Canceled) {
+		t.Errorf("HashPassword with every slot taken and a cancelled context: %v, want context.Canceled", err)
+	}
+	good, _ := fastHasher().HashPassword(context.Background(), secret.New("pw"))
+	if _, _, err := h.VerifyPassword(ctx, good, secret.New("pw")); !errors.Is(err, context.Canceled) {
+		t.Errorf("VerifyPassword with every slot taken and a cancelled context: %v, want context.Canceled", err)
+	}
+	h.Limiter.release()
+	if ok, _, err := h.VerifyPassword(context.Background(), good, secret.New("pw")); err != nil || !ok {
+		t.Errorf("VerifyPassword after the slot was freed = %v, %v", ok, err)
+	}
+	if d := NewPasswordHasher().Limiter.Limit(); d != DefaultArgon2Concurrency() {
+		t.Errorf("default limit %d, want %d", d, DefaultArgon2Concurrency())
 	}
 }

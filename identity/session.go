@@ -62,6 +62,13 @@ type SessionStore interface {
 	DeleteUserSessions(ctx context.Context, instanceID, userID string) (int, error)
 }
 
+// SessionLister lists the sessions of a user (the account page's session list).
+type SessionLister interface {
+	// ListUserSessions returns the user's stored sessions, newest first, expired ones
+	// included until they are next checked; none is an empty list.
+	ListUserSessions(ctx context.Context, instanceID, userID string) ([]Session, error)
+}
+
 // SessionEndedMessage is the message of every refused session token.
 const SessionEndedMessage = "Your session has ended. Sign in again."
 
@@ -154,6 +161,26 @@ func (m SessionManager) Check(ctx context.Context, token secret.Value[string]) (
 	s.LastSeen = now
 	if err := m.Store.TouchSession(ctx, h, now); err != nil {
 		return Session{}, fmt.Errorf("check session: %w", err)
+	}
+	return s, nil
+}
+
+// Peek checks the token like Check but does not move LastSeen: for re-checking a session on
+// behalf of a long-lived connection (an events WebSocket), which is not activity of the
+// person, so the idle timeout still ends the session.
+func (m SessionManager) Peek(ctx context.Context, token secret.Value[string]) (Session, error) {
+	if token.Reveal() == "" {
+		return Session{}, apierr.AccessDenied(SessionEndedMessage)
+	}
+	s, err := m.Store.GetSession(ctx, HashSessionToken(token))
+	if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		return Session{}, apierr.AccessDenied(SessionEndedMessage)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("peek session: %w", err)
+	}
+	if !m.now().Before(s.ExpiresAt()) {
+		return Session{}, apierr.AccessDenied(SessionEndedMessage)
 	}
 	return s, nil
 }

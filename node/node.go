@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/store"
 	"github.com/ringfence/ringfence/store/postgres"
@@ -54,6 +57,21 @@ type Config struct {
 	// FunctionsCAFile is a PEM file of CA certificates that external function endpoints'
 	// certificates are verified with; empty means the system roots.
 	FunctionsCAFile string
+	// PublicOrigin is the origin people reach the pages at, "https://host[:port]" (no path):
+	// the WebAuthn relying party (its host is the passkeys' RP ID, which must be a domain
+	// name, not an IP address) and the one origin passkey ceremonies accept. Empty means the
+	// node's own endpoint, with "localhost" for a loopback address.
+	PublicOrigin string
+	// TrustedProxies are the reverse proxies (CIDR ranges) whose X-Forwarded-For is believed
+	// for the client address that sign-in rate limits, authentication-profile network rules
+	// and audit events use. Empty means the TCP peer is the client.
+	TrustedProxies []netip.Prefix
+	// HSTS makes the pages send Strict-Transport-Security even on requests that reach the
+	// node over plain HTTP (TLS ends at a proxy in front); over TLS they always do.
+	HSTS bool
+	// MaxPasswordHashes bounds concurrent argon2id runs (each holds 19 MiB while it runs);
+	// 0 means identity.DefaultArgon2Concurrency (twice GOMAXPROCS).
+	MaxPasswordHashes int
 	// Logger receives JSON logs.
 	Logger *slog.Logger
 }
@@ -84,6 +102,15 @@ func (c *Config) Validate() error {
 	}
 	if c.AccountID != "" && !isAccountID(c.AccountID) {
 		return fmt.Errorf("--account-id must be 12 digits, not %q", c.AccountID)
+	}
+	if c.PublicOrigin != "" {
+		u, err := url.Parse(c.PublicOrigin)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("--public-origin must be an origin such as https://cc.example.com:8443, not %q", c.PublicOrigin)
+		}
+	}
+	if c.MaxPasswordHashes < 0 {
+		return errors.New("--max-password-hashes must not be negative")
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return errors.New("--database-url must be a postgres:// URL (leave it empty for SQLite in the data directory)")
@@ -124,6 +151,12 @@ type Node struct {
 	Secrets   *keyring.Envelope
 	AccountID string
 
+	// pwHasher is the one argon2id hasher of the node: its limiter bounds every password
+	// hash and verification the node runs.
+	pwHasher identity.PasswordHasher
+	// boundAddr is the API listener's address once Serve opened it.
+	boundAddr string
+
 	rtOnce sync.Once
 	rt     *Runtime
 	rtErr  error
@@ -154,7 +187,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Config: cfg, Store: st, Keyring: kr, Secrets: secrets}
+	n := &Node{Config: cfg, Store: st, Keyring: kr, Secrets: secrets, pwHasher: identity.NewPasswordHasher()}
+	if cfg.MaxPasswordHashes > 0 {
+		n.pwHasher.Limiter = identity.NewArgon2Limiter(cfg.MaxPasswordHashes)
+	}
 	want := cfg.AccountID
 	if want == "" {
 		d, _ := rand.Int(rand.Reader, big.NewInt(1e12))
@@ -175,6 +211,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	return n, nil
 }
+
+// PasswordHasher returns the node's argon2id hasher; every component that hashes or
+// verifies passwords uses it, so they share its concurrency bound.
+func (n *Node) PasswordHasher() *identity.PasswordHasher { return &n.pwHasher }
 
 // Close closes the store.
 func (n *Node) Close() error { return n.Store.Close() }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ringfence/ringfence/agentapi"
 	"github.com/ringfence/ringfence/api"
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/channel/chat"
@@ -23,11 +24,15 @@ import (
 	"github.com/ringfence/ringfence/store"
 )
 
-// Runtime is the node's contact runtime: the lifecycle manager that runs contacts and the
-// chat channel they talk through, wired to each other.
+// Runtime is the node's contact runtime: the lifecycle manager that runs contacts, the chat
+// channel they talk through, and the hub that brings router events to agents' desktops,
+// wired to each other.
 type Runtime struct {
-	Contacts  *lifecycle.Manager
-	Chat      *chat.Service
+	Contacts *lifecycle.Manager
+	Chat     *chat.Service
+	// Agents delivers router events to the agent API's event WebSockets; it is registered as
+	// a notifier.
+	Agents    *agentapi.Hub
 	mu        sync.RWMutex
 	notifiers []lifecycle.Notifier
 }
@@ -50,7 +55,8 @@ func (n *Node) runtime() (*Runtime, error) {
 }
 
 func (n *Node) buildRuntime() (*Runtime, error) {
-	rt := &Runtime{}
+	rt := &Runtime{Agents: agentapi.NewHub(agentapi.HubConfig{Logger: n.Config.Logger})}
+	rt.AddNotifier(rt.Agents)
 	provider := inputcrypt.NewProvider()
 	fns, err := n.functions()
 	if err != nil {

@@ -20,7 +20,9 @@ import (
 )
 
 // Handler returns the node's HTTP handler: /healthz (the process answers), /readyz (the store
-// answers) and the Connect-compatible API for every other path. reg receives metrics.
+// answers), the participant API at /participant/, the sign-in and account pages at /ui/
+// (package web), the agent API at /agent/v1/ (package agentapi, docs/agent-api.md) and the
+// Connect-compatible API for every other path. reg receives metrics.
 func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	rt, err := n.runtime()
 	if err != nil {
@@ -35,8 +37,16 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 		Region: n.Config.Region, AccountID: n.AccountID, Endpoint: n.Endpoint(),
 		MaxBodyBytes: n.Config.MaxBodyBytes, RatePerSecond: n.Config.APIRate, Burst: n.Config.APIBurst,
 		Store: n.Store, Secrets: n.Secrets, Logger: n.Config.Logger, Registerer: reg,
-		Profiles: store.UserProfiles{Store: n.Store},
+		Profiles: store.UserProfiles{Store: n.Store}, Hasher: &n.pwHasher,
 	})
+	if err != nil {
+		return nil, err
+	}
+	pages, err := n.webHandler()
+	if err != nil {
+		return nil, err
+	}
+	agents, err := n.agentHandler(rt, a, pages)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +71,8 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("/participant/", participant)
+	mux.Handle("/ui/", pages)
+	mux.Handle("/agent/v1/", agents)
 	mux.Handle("/", a)
 	return securityHeaders(mux), nil
 }
@@ -80,6 +92,13 @@ func securityHeaders(h http.Handler) http.Handler {
 // connections, lets requests in flight finish (up to 15 s) and closes the store. ready, when
 // not nil, is called with the bound API address once the listener is open.
 func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
+	// Listen first: the pages' default public origin names the bound address.
+	ln, err := net.Listen("tcp", n.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", n.Config.HTTPAddr, err)
+	}
+	defer ln.Close()
+	n.boundAddr = ln.Addr().String()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h, err := n.Handler(reg)
@@ -125,15 +144,10 @@ func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", n.Config.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", n.Config.HTTPAddr, err)
-	}
 	var msrv *http.Server
 	if n.Config.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", n.Config.MetricsAddr)
 		if err != nil {
-			ln.Close()
 			return fmt.Errorf("listen %s: %w", n.Config.MetricsAddr, err)
 		}
 		mmux := http.NewServeMux()

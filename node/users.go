@@ -102,7 +102,7 @@ func (n *Node) ensureUser(ctx context.Context, instanceID, username, firstName, 
 		return SeededUser{}, false, err
 	}
 	pw := newPassword(username)
-	hash, err := identity.NewPasswordHasher().HashPassword(pw)
+	hash, err := n.pwHasher.HashPassword(ctx, pw)
 	if err != nil {
 		return SeededUser{}, false, err
 	}

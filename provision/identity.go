@@ -12,7 +12,8 @@ import (
 
 // seedIdentity stores Connect's four default security profiles (Admin, Agent,
 // CallCenterManager, QualityAnalyst; identity.DefaultSecurityProfiles) in the new instance,
-// each with a fresh ID and the instance's creation time.
+// each with a fresh ID and the instance's creation time, and its default authentication
+// profile (identity.DefaultAuthenticationProfile: every network, default session timeouts).
 func seedIdentity(ctx context.Context, tx store.Tx, inst instance.Instance, env Env) error {
 	for _, d := range identity.DefaultSecurityProfiles() {
 		p := identity.SecurityProfile{
@@ -23,6 +24,9 @@ func seedIdentity(ctx context.Context, tx store.Tx, inst instance.Instance, env 
 		if err := tx.CreateSecurityProfile(ctx, p); err != nil {
 			return fmt.Errorf("seed security profile %s: %w", d.Name, err)
 		}
+	}
+	if err := tx.PutAuthenticationProfile(ctx, identity.DefaultAuthenticationProfile(inst.ID, env.Now)); err != nil {
+		return fmt.Errorf("seed authentication profile: %w", err)
 	}
 	return nil
 }

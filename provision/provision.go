@@ -1,5 +1,5 @@
 // Package provision seeds a new instance the way Amazon Connect starts one: Connect's four
-// default security profiles, "Basic Hours", BasicQueue, "Basic Routing Profile", the agent
+// default security profiles, the default authentication profile, "Basic Hours", BasicQueue, "Basic Routing Profile", the agent
 // statuses Available and Offline, and a default flow for each flow type Connect ships one for.
 // CreateInstance (package api) and `ringfence bootstrap` (package node) both call Instance
 // inside the transaction that creates the instance, so an instance never exists half-seeded.

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/identity"
 )
 
@@ -49,9 +52,11 @@ func EachUser(ctx context.Context, tx Tx, instanceID string, fn func(identity.Us
 
 // Identity runs each identity store call in a transaction of its own, without an audit event
 // (the caller records the authentication event), so the sign-in code can hand it to
-// identity.Authenticator, identity.SessionManager and identity.TOTPVerifier. It implements
-// identity.UserStore, CredentialStore, AttemptStore, SessionStore, TOTPStore and
-// RecoveryCodeStore. Reads use View, writes Update.
+// identity.Authenticator, identity.SessionManager and identity.TOTPVerifier, and the pages
+// (package web) their stores. It implements identity.UserStore, CredentialStore,
+// AttemptStore, SessionStore, SessionLister, TOTPStore, RecoveryCodeStore and PasskeyStore,
+// and web's MFAStore and AuthProfileSource (asserted where the node wires them). Reads use
+// View, writes Update.
 type Identity struct {
 	Store Store
 }
@@ -160,8 +165,126 @@ func (s Identity) ConsumeRecoveryCode(ctx context.Context, instanceID, userID, h
 	return ok, err
 }
 
+// GetTOTPSecret returns the user's sealed TOTP secret (web.MFAStore).
+func (s Identity) GetTOTPSecret(ctx context.Context, instanceID, userID string) (sec identity.TOTPSecret, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
+		sec, err = tx.GetTOTPSecret(ctx, instanceID, userID)
+		return err
+	})
+	return sec, err
+}
+
+// PutTOTPSecret stores or replaces the user's sealed TOTP secret (web.MFAStore).
+func (s Identity) PutTOTPSecret(ctx context.Context, instanceID, userID string, sec identity.TOTPSecret) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.SetTOTPSecret(ctx, instanceID, userID, sec) })
+}
+
+// SetRecoveryCodes makes hashes the user's only unused recovery codes (web.MFAStore).
+func (s Identity) SetRecoveryCodes(ctx context.Context, instanceID, userID string, hashes []string) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error {
+		return tx.ReplaceRecoveryCodes(ctx, instanceID, userID, hashes)
+	})
+}
+
+// ListPasskeys implements identity.PasskeyStore.
+func (s Identity) ListPasskeys(ctx context.Context, instanceID, userID string) (out []identity.Passkey, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
+		out, err = tx.ListPasskeys(ctx, instanceID, userID)
+		return err
+	})
+	return out, err
+}
+
+// AddPasskey implements identity.PasskeyStore.
+func (s Identity) AddPasskey(ctx context.Context, instanceID, userID string, p identity.Passkey) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.AddPasskey(ctx, instanceID, userID, p) })
+}
+
+// UpdatePasskeyUse implements identity.PasskeyStore.
+func (s Identity) UpdatePasskeyUse(ctx context.Context, instanceID, userID string, id, credential []byte, lastUsed time.Time) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error {
+		return tx.UpdatePasskeyUse(ctx, instanceID, userID, id, credential, lastUsed)
+	})
+}
+
+// DeletePasskey implements identity.PasskeyStore.
+func (s Identity) DeletePasskey(ctx context.Context, instanceID, userID string, id []byte) error {
+	return s.update(ctx, func(ctx context.Context, tx Tx) error { return tx.DeletePasskey(ctx, instanceID, userID, id) })
+}
+
+// ListUserSessions implements identity.SessionLister.
+func (s Identity) ListUserSessions(ctx context.Context, instanceID, userID string) (out []identity.Session, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
+		out, err = tx.ListUserSessions(ctx, instanceID, userID)
+		return err
+	})
+	return out, err
+}
+
+// AuthenticationProfileFor returns the authentication profile in force for sign-ins to the
+// instance: its default profile (see DefaultAuthenticationProfile).
+func (s Identity) AuthenticationProfileFor(ctx context.Context, instanceID string) (p identity.AuthenticationProfile, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
+		p, err = DefaultAuthenticationProfile(ctx, tx, instanceID)
+		return err
+	})
+	return p, err
+}
+
+// DefaultAuthenticationProfile returns the instance's default authentication profile. An
+// instance created before profiles were stored has no row for it: it reads as
+// identity.DefaultAuthenticationProfile (every network, default timeouts) until it is first
+// updated. An unknown instance is ResourceNotFoundException.
+func DefaultAuthenticationProfile(ctx context.Context, tx Tx, instanceID string) (identity.AuthenticationProfile, error) {
+	return GetAuthenticationProfile(ctx, tx, instanceID, identity.DefaultAuthenticationProfileID(instanceID))
+}
+
+// GetAuthenticationProfile returns the instance's authentication profile profileID, the
+// default one as DefaultAuthenticationProfile describes. Unknown instance or profile:
+// ResourceNotFoundException.
+func GetAuthenticationProfile(ctx context.Context, tx Tx, instanceID, profileID string) (identity.AuthenticationProfile, error) {
+	p, err := tx.GetAuthenticationProfile(ctx, instanceID, profileID)
+	if !apierr.HasCode(err, apierr.CodeResourceNotFound) || profileID != identity.DefaultAuthenticationProfileID(instanceID) {
+		return p, err
+	}
+	inst, err := tx.GetInstance(ctx, instanceID)
+	if err != nil {
+		return identity.AuthenticationProfile{}, err
+	}
+	return identity.DefaultAuthenticationProfile(instanceID, inst.CreatedTime), nil
+}
+
+// ListAuthenticationProfiles returns up to limit of the instance's profiles with IDs after
+// after, in ID order, the default one included as DefaultAuthenticationProfile describes.
+func ListAuthenticationProfiles(ctx context.Context, tx Tx, instanceID, after string, limit int) ([]identity.AuthenticationProfile, error) {
+	out, err := tx.ListAuthenticationProfiles(ctx, instanceID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	def := identity.DefaultAuthenticationProfileID(instanceID)
+	if def <= after || slices.ContainsFunc(out, func(p identity.AuthenticationProfile) bool { return p.ID == def }) ||
+		(len(out) == limit && out[len(out)-1].ID < def) {
+		return out, nil
+	}
+	if _, err := tx.GetAuthenticationProfile(ctx, instanceID, def); err == nil || !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		return out, err
+	}
+	p, err := GetAuthenticationProfile(ctx, tx, instanceID, def)
+	if err != nil {
+		return nil, err
+	}
+	i, _ := slices.BinarySearchFunc(out, def, func(p identity.AuthenticationProfile, id string) int { return strings.Compare(p.ID, id) })
+	out = slices.Insert(out, i, p)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 // Compile-time checks.
 var (
+	_ identity.PasskeyStore      = Identity{}
+	_ identity.SessionLister     = Identity{}
 	_ identity.UserStore         = Identity{}
 	_ identity.CredentialStore   = Identity{}
 	_ identity.AttemptStore      = Identity{}

@@ -36,7 +36,10 @@ type Tx interface {
 	identity.RecoveryCodeStore
 	identity.RecoveryCodeWriter
 	identity.SessionStore
+	identity.SessionLister
 	identity.AttemptStore
+	identity.PasskeyStore
+	identity.AuthProfileStore
 	flow.RecordStore
 	extfn.Store
 	contact.Store

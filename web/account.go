@@ -140,7 +140,7 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request, s *reqS
 	if h.cfg.Hasher != nil {
 		hasher = *h.cfg.Hasher
 	}
-	hash, err := hasher.HashPassword(next)
+	hash, err := hasher.HashPassword(ctx, next)
 	if err != nil {
 		h.internalError(w, r, "hash password", err)
 		return

@@ -89,7 +89,7 @@ func (h *Handler) pendingTOTP(ctx context.Context, s *reqSession, fresh bool) (s
 	if err != nil {
 		return secret.Value[string]{}, fmt.Errorf("seal totp secret: %w", err)
 	}
-	if err := h.cfg.MFA.PutTOTPSecret(ctx, s.user.InstanceID, s.user.ID, TOTPSecret{Ciphertext: ct, Created: h.cfg.Now().UTC()}); err != nil {
+	if err := h.cfg.MFA.PutTOTPSecret(ctx, s.user.InstanceID, s.user.ID, TOTPSecret{Ciphertext: ct, CreatedTime: h.cfg.Now().UTC()}); err != nil {
 		return secret.Value[string]{}, fmt.Errorf("put totp secret: %w", err)
 	}
 	return e.Secret, nil

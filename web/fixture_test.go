@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -111,7 +112,7 @@ func newFixture(t testing.TB, opts ...func(*Config)) *fixture {
 		o(&f.cfg)
 	}
 	for _, id := range []string{adminID, agentID} {
-		hash, err := f.cfg.Hasher.HashPassword(secret.New(testPassword))
+		hash, err := f.cfg.Hasher.HashPassword(context.Background(), secret.New(testPassword))
 		if err != nil {
 			t.Fatal(err)
 		}

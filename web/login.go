@@ -96,7 +96,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ev := h.event(r, ip, "web.login", "Login")
-	ev.Details = map[string]string{}
+	ev.Details = map[string]string{"method": "password"}
 	if h.cfg.AuditHasher != nil {
 		ev.Details["username"] = h.cfg.AuditHasher.SumString(secret.New(identity.NormalizeUsername(username)))
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -41,66 +42,89 @@ func userActor(instanceID, userID string) string { return "user:" + instanceID +
 // pendingMFA reports whether the session still owes its second factor.
 func (s *reqSession) pendingMFA() bool { return s.sess.MFARequired && !s.sess.MFASatisfied }
 
-// withSession checks the session cookie (server-side session, idle and absolute timeouts),
-// the user (still there, not disabled), the authentication profile's network rules on the
-// real client address, and, for unsafe methods, the request's origin and CSRF token; then
-// calls fn. Pages at level mfaDone also need the second factor when it is required.
+// Refusals of checkSession. They are compared by identity; callers outside the package get
+// fresh errors with the same code and message.
+var (
+	errSessionEnded  = apierr.AccessDenied(identity.SessionEndedMessage)
+	errNetworkDenied = apierr.AccessDenied(identity.NetworkDeniedMessage)
+)
+
+// checkSession resolves the session of r: the session cookie's server-side session within
+// its idle and absolute timeouts (touch moves LastSeen: the request is activity), the user
+// (still there, not disabled; otherwise the session is ended) and the authentication
+// profile's network rules on the real client address (otherwise the session is ended, the
+// refusal audited, and errNetworkDenied returned). errSessionEnded means signed out; any
+// other error is internal.
+func (h *Handler) checkSession(r *http.Request, touch bool) (*reqSession, error) {
+	ctx := r.Context()
+	ip, err := identity.ClientIP(r, h.cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	var token secret.Value[string]
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		token = secret.New(c.Value)
+	}
+	check := h.sessions.Check
+	if !touch {
+		check = h.sessions.Peek
+	}
+	sess, err := check(ctx, token)
+	if apierr.HasCode(err, apierr.CodeAccessDenied) {
+		return nil, errSessionEnded
+	}
+	if err != nil {
+		return nil, err
+	}
+	user, err := h.cfg.Users.GetUser(ctx, sess.InstanceID, sess.UserID)
+	if err != nil && !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		return nil, fmt.Errorf("get user: %w", err)
+	}
+	if err != nil || user.Disabled {
+		if err := h.sessions.End(ctx, token); err != nil {
+			return nil, err
+		}
+		return nil, errSessionEnded
+	}
+	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, sess.InstanceID)
+	if err != nil {
+		return nil, fmt.Errorf("authentication profile: %w", err)
+	}
+	rs := &reqSession{token: token, sess: sess, user: user, ip: ip, csrf: sessionCSRFToken(token)}
+	if err := identity.CheckIP(ap, ip); err != nil {
+		// The session is used from a network the profile does not allow: end it.
+		ev := h.event(r, ip, "web.network_denied", "UseSession")
+		ev.Actor, ev.InstanceID = rs.actor(), sess.InstanceID
+		ev.Stamp(err)
+		recErr := h.cfg.Audit.Record(ctx, ev)
+		if err := h.sessions.End(ctx, token); err != nil {
+			return nil, err
+		}
+		if recErr != nil {
+			return nil, fmt.Errorf("audit: %w", recErr)
+		}
+		return nil, errNetworkDenied
+	}
+	return rs, nil
+}
+
+// withSession checks the session (checkSession) and, for unsafe methods, the request's
+// origin and CSRF token; then calls fn. Pages at level mfaDone also need the second factor
+// when it is required.
 func (h *Handler) withSession(level sessionLevel, fn func(http.ResponseWriter, *http.Request, *reqSession)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		ip, err := identity.ClientIP(r, h.cfg.TrustedProxies)
-		if err != nil {
-			h.internalError(w, r, "client ip", err)
-			return
-		}
-		var token secret.Value[string]
-		if c, err := r.Cookie(SessionCookie); err == nil {
-			token = secret.New(c.Value)
-		}
-		sess, err := h.sessions.Check(ctx, token)
-		if apierr.HasCode(err, apierr.CodeAccessDenied) {
+		rs, err := h.checkSession(r, true)
+		switch {
+		case errors.Is(err, errSessionEnded):
 			h.signedOut(w, r)
 			return
-		}
-		if err != nil {
-			h.internalError(w, r, "check session", err)
-			return
-		}
-		user, err := h.cfg.Users.GetUser(ctx, sess.InstanceID, sess.UserID)
-		if err != nil && !apierr.HasCode(err, apierr.CodeResourceNotFound) {
-			h.internalError(w, r, "get user", err)
-			return
-		}
-		if err != nil || user.Disabled {
-			if err := h.sessions.End(ctx, token); err != nil {
-				h.internalError(w, r, "end session", err)
-				return
-			}
-			h.signedOut(w, r)
-			return
-		}
-		ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, sess.InstanceID)
-		if err != nil {
-			h.internalError(w, r, "authentication profile", err)
-			return
-		}
-		rs := &reqSession{token: token, sess: sess, user: user, ip: ip, csrf: sessionCSRFToken(token)}
-		if err := identity.CheckIP(ap, ip); err != nil {
-			// The session is used from a network the profile does not allow: end it.
-			ev := h.event(r, ip, "web.network_denied", "UseSession")
-			ev.Actor, ev.InstanceID = rs.actor(), sess.InstanceID
-			ev.Stamp(err)
-			recErr := h.cfg.Audit.Record(ctx, ev)
-			if err := h.sessions.End(ctx, token); err != nil {
-				h.internalError(w, r, "end session", err)
-				return
-			}
-			if recErr != nil {
-				h.internalError(w, r, "audit", recErr)
-				return
-			}
+		case errors.Is(err, errNetworkDenied):
 			http.SetCookie(w, sessionCookie(secret.Value[string]{}))
 			h.networkDenied(w, r)
+			return
+		case err != nil:
+			h.internalError(w, r, "check session", err)
 			return
 		}
 		if !safeMethod(r.Method) {
@@ -119,7 +143,7 @@ func (h *Handler) withSession(level sessionLevel, fn func(http.ResponseWriter, *
 				h.forbidden(w, r)
 				return
 			}
-			loc, err := h.mfaLocation(ctx, user)
+			loc, err := h.mfaLocation(ctx, rs.user)
 			if err != nil {
 				h.internalError(w, r, "mfa location", err)
 				return
@@ -129,6 +153,58 @@ func (h *Handler) withSession(level sessionLevel, fn func(http.ResponseWriter, *
 		}
 		fn(w, r, rs)
 	})
+}
+
+// MFAPendingMessage refuses a session that still owes its second factor.
+const MFAPendingMessage = "Finish signing in: verify it's you with your second factor first."
+
+// SessionUser resolves the signed-in person of a request from its session cookie, applying
+// what every page applies: the server-side session within its idle and absolute timeouts,
+// the user still there and enabled, the instance authentication profile's network rules on
+// the real client address, the second factor when the user's profiles require one, and for
+// unsafe methods the request's origin (http.CrossOriginProtection) and the session's CSRF
+// token in the X-CSRF-Token header (the csrf-token meta element of every signed-in page
+// carries it). The request counts as activity (the idle timeout restarts). For other
+// handlers on the node (the agent API).
+//
+// Refusals are *apierr.Error with AccessDeniedException: identity.SessionEndedMessage (no,
+// ended or expired session; disabled or deleted user), identity.NetworkDeniedMessage (the
+// session is ended and the refusal audited), MFAPendingMessage, or csrfMessage. Other
+// refusals are not audited here: the caller audits its request. Any other error is
+// internal.
+func (h *Handler) SessionUser(r *http.Request) (identity.Session, identity.User, error) {
+	return h.sessionUser(r, true)
+}
+
+// RecheckSession is SessionUser for a long-lived connection re-checking the request that
+// opened it (an events WebSocket): the same checks, but it is not activity, so the session's
+// idle timeout keeps running and ends the connection's sign-in in time.
+func (h *Handler) RecheckSession(r *http.Request) (identity.Session, identity.User, error) {
+	return h.sessionUser(r, false)
+}
+
+func (h *Handler) sessionUser(r *http.Request, touch bool) (identity.Session, identity.User, error) {
+	rs, err := h.checkSession(r, touch)
+	switch {
+	case errors.Is(err, errSessionEnded):
+		return identity.Session{}, identity.User{}, apierr.AccessDenied(identity.SessionEndedMessage)
+	case errors.Is(err, errNetworkDenied):
+		return identity.Session{}, identity.User{}, apierr.AccessDenied(identity.NetworkDeniedMessage)
+	case err != nil:
+		return identity.Session{}, identity.User{}, fmt.Errorf("session user: %w", err)
+	}
+	if !safeMethod(r.Method) {
+		if err := h.crossSite.Check(r); err != nil {
+			return identity.Session{}, identity.User{}, apierr.AccessDenied(csrfMessage)
+		}
+		if !tokenEqual(r.Header.Get(csrfHeader), rs.csrf) {
+			return identity.Session{}, identity.User{}, apierr.AccessDenied(csrfMessage)
+		}
+	}
+	if rs.pendingMFA() {
+		return identity.Session{}, identity.User{}, apierr.AccessDenied(MFAPendingMessage)
+	}
+	return rs.sess, rs.user, nil
 }
 
 func safeMethod(m string) bool {

@@ -44,22 +44,15 @@ type AuthProfileSource interface {
 	AuthenticationProfileFor(ctx context.Context, instanceID string) (identity.AuthenticationProfile, error)
 }
 
-// TOTPSecret is a user's TOTP secret as stored: sealed with keyring (see TOTPSecretAAD).
-type TOTPSecret struct {
-	// Ciphertext is the sealed base32 secret.
-	Ciphertext []byte
-	// Confirmed is set once the user proved the authenticator app with a code; an unconfirmed
-	// secret is an enrolment in progress and is never accepted as a second factor.
-	Confirmed bool
-	// Created is UTC.
-	Created time.Time
-}
+// TOTPSecret is a user's TOTP secret as stored: sealed with keyring (see TOTPSecretAAD);
+// an unconfirmed one is an enrolment in progress and never accepted as a second factor.
+type TOTPSecret = identity.TOTPSecret
 
 // TOTPSecretAAD is where a user's sealed TOTP secret is bound: table user_totp, the user ID
-// as row, column secret_ciphertext. A sealed secret copied to another user or instance does
-// not open.
+// as row, column secret_ciphertext (identity.TOTPSecretAAD). A sealed secret copied to
+// another user or instance does not open.
 func TOTPSecretAAD(instanceID, userID string) keyring.AAD {
-	return keyring.AAD{InstanceID: instanceID, Table: "user_totp", RowID: userID, Column: "secret_ciphertext"}
+	return identity.TOTPSecretAAD(instanceID, userID)
 }
 
 // MFAStore keeps users' second factors other than passkeys: the TOTP secret, the last used
@@ -76,20 +69,8 @@ type MFAStore interface {
 	SetRecoveryCodes(ctx context.Context, instanceID, userID string, hashes []string) error
 }
 
-// Passkey is a WebAuthn credential registered as a second factor.
-type Passkey struct {
-	// ID is the credential ID the authenticator chose (at most 1023 bytes, WebAuthn Level 3
-	// §5.1 "credential ID").
-	ID []byte
-	// Name is the label the user gave it (1–64 characters, shown as text).
-	Name string
-	// Credential is the JSON encoding of github.com/go-webauthn/webauthn's Credential: public
-	// key (COSE), AAGUID, flags and signature counter. It holds no secret.
-	Credential []byte
-	// Created and LastUsed are UTC; LastUsed is zero until first use.
-	Created  time.Time
-	LastUsed time.Time
-}
+// Passkey is a WebAuthn credential registered as a second factor (identity.Passkey).
+type Passkey = identity.Passkey
 
 // PasskeyStore keeps users' passkeys.
 type PasskeyStore interface {

@@ -13,6 +13,8 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/node"
 )
 
@@ -37,6 +39,35 @@ func addNodeFlags(fs *pflag.FlagSet) {
 	fs.Int64("max-body-bytes", 1<<20, "largest API request body in bytes")
 	fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.String("functions-ca-file", "", "PEM file of the CA certificates external function endpoints are verified with (default: the system roots)")
+	fs.String("public-origin", "", "origin people open the pages at, https://host[:port] (default: the node's address, localhost for loopback)")
+	fs.StringSlice("trusted-proxies", nil, "CIDR ranges of reverse proxies whose X-Forwarded-For is believed (comma-separated)")
+	fs.Bool("hsts", false, "send HSTS from the pages even over plain HTTP (TLS ends at a proxy in front)")
+	fs.Int("max-password-hashes", 0, "most argon2id password hashes run at once, 19 MiB each (default: twice the CPUs)")
+}
+
+// listSetting returns a list setting however it was given: a flag's list, a YAML list, or a
+// comma-separated string (an environment variable); entries are trimmed, empty ones dropped.
+func listSetting(k *koanf.Koanf, name string) []string {
+	var raw []string
+	switch v := k.Get(name).(type) {
+	case string:
+		raw = []string{v}
+	case []string:
+		raw = v
+	case []any:
+		for _, x := range v {
+			raw = append(raw, fmt.Sprint(x))
+		}
+	}
+	var out []string
+	for _, r := range raw {
+		for _, part := range strings.Split(r, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
 }
 
 // loadConfig merges, lowest first: flag defaults, the --config file, RINGFENCE_* variables
@@ -98,8 +129,14 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (node.Config, error) {
 	if err := level.UnmarshalText([]byte(k.String("log-level"))); err != nil {
 		return node.Config{}, fmt.Errorf("--log-level: %w", err)
 	}
+	proxies, err := identity.ParseCIDRs(listSetting(k, "trusted-proxies"))
+	if err != nil {
+		return node.Config{}, fmt.Errorf("--trusted-proxies: %s", apierr.As(err).Message)
+	}
 	return node.Config{
-		DataDir: k.String("data-dir"), HTTPAddr: k.String("http-addr"), MetricsAddr: k.String("metrics-addr"),
+		PublicOrigin: k.String("public-origin"), TrustedProxies: proxies, HSTS: k.Bool("hsts"),
+		MaxPasswordHashes: k.Int("max-password-hashes"),
+		DataDir:           k.String("data-dir"), HTTPAddr: k.String("http-addr"), MetricsAddr: k.String("metrics-addr"),
 		DatabaseURL: k.String("database-url"), Region: k.String("region"), AccountID: k.String("account-id"),
 		TLSCert: k.String("tls-cert"), TLSKey: k.String("tls-key"), InsecureHTTP: k.Bool("insecure-http"),
 		APIRate: k.Float64("api-rate"), APIBurst: k.Int("api-burst"), MaxBodyBytes: k.Int64("max-body-bytes"),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -57,6 +58,39 @@ func TestConfigPrecedence(t *testing.T) {
 	_, err = loadConfig(flags(t), []string{"RINGFENCE_DATABASE_URL_FILE=" + filepath.Join(dir, "missing")})
 	if err == nil || !strings.Contains(err.Error(), "RINGFENCE_DATABASE_URL_FILE") {
 		t.Errorf("missing secret file: err = %v, want it named", err)
+	}
+}
+
+// TestConfigWebSettings: the pages' settings come from flags, the environment (a
+// comma-separated list) or the YAML file (a list), and a bad proxy range is refused by
+// position.
+func TestConfigWebSettings(t *testing.T) {
+	cfg, err := loadConfig(flags(t, "--trusted-proxies", "10.0.0.0/8,192.168.1.1", "--public-origin", "https://cc.example.com", "--hsts",
+		"--max-password-hashes", "3"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cfg.TrustedProxies); got != "[10.0.0.0/8 192.168.1.1/32]" || cfg.PublicOrigin != "https://cc.example.com" || !cfg.HSTS || cfg.MaxPasswordHashes != 3 {
+		t.Errorf("from flags: proxies %s origin %q hsts %v hashes %d", got, cfg.PublicOrigin, cfg.HSTS, cfg.MaxPasswordHashes)
+	}
+	cfg, err = loadConfig(flags(t), []string{"RINGFENCE_TRUSTED_PROXIES=172.16.0.0/12, ::1", "RINGFENCE_HSTS=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cfg.TrustedProxies); got != "[172.16.0.0/12 ::1/128]" || !cfg.HSTS {
+		t.Errorf("from the environment: proxies %s hsts %v", got, cfg.HSTS)
+	}
+	yml := filepath.Join(t.TempDir(), "ringfence.yaml")
+	if err := os.WriteFile(yml, []byte("trusted-proxies:\n  - 10.1.0.0/16\n  - 10.2.0.0/16\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = loadConfig(flags(t, "--config", yml), nil)
+	if got := fmt.Sprint(cfg.TrustedProxies); err != nil || got != "[10.1.0.0/16 10.2.0.0/16]" {
+		t.Errorf("from YAML: proxies %s, %v", got, err)
+	}
+	_, err = loadConfig(flags(t), []string{"RINGFENCE_TRUSTED_PROXIES=10.0.0.0/8,not-a-range"})
+	if err == nil || !strings.Contains(err.Error(), "--trusted-proxies: IP range 2 is not a valid CIDR range") {
+		t.Errorf("bad proxy range: %v", err)
 	}
 }
 
