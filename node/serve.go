@@ -17,11 +17,14 @@ import (
 	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/recordsink"
 	"github.com/ringfence/ringfence/store"
+	"github.com/ringfence/ringfence/web"
+	"github.com/ringfence/ringfence/workspace"
 )
 
 // Handler returns the node's HTTP handler: /healthz (the process answers), /readyz (the store
 // answers), the participant API at /participant/, the sign-in and account pages at /ui/
-// (package web), the agent API at /agent/v1/ (package agentapi, docs/agent-api.md) and the
+// (package web), the agent workspace at /ui/workspace/ (package workspace), the agent API at
+// /agent/v1/ (package agentapi, docs/agent-api.md) and the
 // Connect-compatible API for every other path. reg receives metrics.
 func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	rt, err := n.runtime()
@@ -50,6 +53,16 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	desk, err := workspace.New(workspace.Config{CSRFToken: func(r *http.Request) (string, error) {
+		tok, err := pages.CSRFToken(r)
+		if errors.Is(err, web.ErrSignedOut) {
+			return "", workspace.ErrSignedOut
+		}
+		return tok, err
+	}, HSTS: n.Config.HSTS, Logger: n.Config.Logger})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -72,6 +85,7 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	})
 	mux.Handle("/participant/", participant)
 	mux.Handle("/ui/", pages)
+	mux.Handle(workspace.Prefix, desk)
 	mux.Handle("/agent/v1/", agents)
 	mux.Handle("/", a)
 	return securityHeaders(mux), nil

@@ -32,7 +32,8 @@ func chromium() string {
 // password the demo printed, lands on the account page with the session cookie set Secure,
 // HttpOnly and SameSite=Strict, then the page's own origin calls the agent API with fetch
 // (the CSRF token from the page's meta element) and opens the events WebSocket. Every page
-// response carries the CSP; any console error or exception fails the test.
+// response carries the CSP; any console error or exception fails the test. Last, the agent
+// workspace opens on the same session and names the agent.
 func TestChromiumAgentSignsInOnNode(t *testing.T) {
 	bin := chromium()
 	if bin == "" {
@@ -152,7 +153,18 @@ func TestChromiumAgentSignsInOnNode(t *testing.T) {
 		t.Fatalf("events WebSocket from the page: %q, %v", hello, err)
 	}
 	check("agent API")
-	if pages < 3 {
+
+	// The agent workspace on the same session: it names the agent and shows the routing
+	// state the page itself set above.
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/ui/workspace/")); err != nil {
+		t.Fatalf("open the workspace: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("agent-name").textContent.trim() === "agent1"`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the workspace does not name the agent: %v", err)
+	}
+	check("workspace")
+	if pages < 4 {
 		t.Errorf("only %d page responses were checked for the CSP", pages)
 	}
 }

@@ -300,3 +300,26 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// ErrSignedOut is returned by CSRFToken when the request has no usable session: none, ended,
+// expired, from a network the authentication profile refuses, or with its second factor
+// still pending.
+var ErrSignedOut = errors.New("web: signed out")
+
+// CSRFToken returns the CSRF token of the request's signed-in session: the value SessionUser
+// expects in X-CSRF-Token on unsafe methods (and the pages' forms in their csrf field). It
+// applies SessionUser's checks (the request counts as activity) and returns ErrSignedOut
+// when they refuse; any other error is internal. For pages served by other handlers on the
+// node (the agent workspace), which render it into their csrf-token meta element.
+func (h *Handler) CSRFToken(r *http.Request) (string, error) {
+	rs, err := h.checkSession(r, true)
+	switch {
+	case errors.Is(err, errSessionEnded), errors.Is(err, errNetworkDenied):
+		return "", ErrSignedOut
+	case err != nil:
+		return "", fmt.Errorf("csrf token: %w", err)
+	case rs.pendingMFA():
+		return "", ErrSignedOut
+	}
+	return rs.csrf, nil
+}
