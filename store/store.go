@@ -35,6 +35,10 @@ type Tx interface {
 	identity.RecoveryCodeWriter
 	identity.SessionStore
 	identity.AttemptStore
+	identity.SSOConfigStore
+	identity.SSOLinkStore
+	identity.SAMLReplayStore
+	identity.EmergencyAccessStore
 	flow.RecordStore
 	contact.Store
 	routing.ConfigStore
