@@ -100,17 +100,6 @@ func (s *Server) userID(c *call, inst string) string {
 	return id
 }
 
-// routingProfileExists reports whether id is a routing profile of the instance.
-func (s *Server) routingProfileExists(ctx context.Context, tx store.Tx, instanceID, id string) (bool, error) {
-	if _, err := tx.GetRoutingProfile(ctx, instanceID, id); err != nil {
-		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
-			return false, nil
-		}
-		return false, err
-	}
-	return true, nil
-}
-
 // validResourceID checks a reference to another resource (routing profile, hierarchy group):
 // 1–100 characters of letters, digits and "-" (Connect's IDs are UUIDs).
 func validResourceID(field, id string) error {
@@ -121,29 +110,10 @@ func validResourceID(field, id string) error {
 }
 
 // checkUserRefs checks, inside tx, that the instance exists, that every security profile is
-// one of its own and that the routing profile exists. It returns the profiles.
+// one of its own and that the routing profile exists (store.CheckUserRefs). It returns the
+// profiles.
 func (s *Server) checkUserRefs(ctx context.Context, tx store.Tx, inst string, profileIDs []string, routingProfileID string) ([]identity.SecurityProfile, error) {
-	if _, err := tx.GetInstance(ctx, inst); err != nil {
-		return nil, err
-	}
-	var ps []identity.SecurityProfile
-	for _, id := range profileIDs {
-		p, err := tx.GetSecurityProfile(ctx, inst, id)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	if routingProfileID != "" {
-		ok, err := s.routingProfileExists(ctx, tx, inst, routingProfileID)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, apierr.NotFound("routing profile", routingProfileID)
-		}
-	}
-	return ps, nil
+	return store.CheckUserRefs(ctx, tx, inst, profileIDs, routingProfileID)
 }
 
 // profileIDs reduces SecurityProfileIds members (IDs or ARNs of the instance), sorted.
@@ -239,18 +209,8 @@ func (s *Server) createUser(c *call) (any, error) {
 		case !managed && hash != "":
 			return apierr.InvalidParameter("Password is not allowed when identities are managed by " + string(rec.IdentityManagementType))
 		}
-		ps, err := s.checkUserRefs(ctx, tx, inst, u.SecurityProfileIDs, u.RoutingProfileID)
-		if err != nil {
-			return err
-		}
-		u.MFAEnrollmentRequired = identity.RequiresMFA(ps)
-		if err := tx.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		if hash != "" {
-			return tx.SetPasswordHash(ctx, inst, u.ID, hash)
-		}
-		return nil
+		_, err = store.CreateUser(ctx, tx, u, hash)
+		return err
 	})
 	if err != nil {
 		return nil, err

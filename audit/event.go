@@ -55,7 +55,21 @@ type Event struct {
 	// Details holds further non-sensitive fields; sensitive request fields appear only as keyed
 	// hashes ("hmac-sha256:...") made with a Hasher.
 	Details map[string]string `json:"details,omitempty"`
+	// Severity is empty for ordinary events and SeverityHigh for those a person must look at
+	// (emergency access minted, switched or used). It is last and omitted when empty, so the
+	// canonical body of events written before it existed is unchanged.
+	Severity Severity `json:"severity,omitempty"`
 }
+
+// Severity ranks an event for alerting.
+type Severity string
+
+// Severities.
+const (
+	// SeverityHigh marks an event that should page someone: break-glass access and its
+	// configuration.
+	SeverityHigh Severity = "high"
+)
 
 // Stamp sets the outcome from the error the audited action returned: success for nil,
 // otherwise failure with the error's Connect code (apierr), or InternalServiceException for

@@ -122,14 +122,12 @@ func (n *Node) ensureUser(ctx context.Context, instanceID, username, firstName, 
 			return fmt.Errorf("the instance has no %s security profile: %w", profileName, err)
 		}
 		u.SecurityProfileIDs = []string{p.ID}
-		u.MFAEnrollmentRequired = mfa || identity.RequiresMFA([]identity.SecurityProfile{p})
+		u.MFAEnrollmentRequired = mfa
 		if err := u.Validate(); err != nil {
 			return err
 		}
-		if err := tx.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		return tx.SetPasswordHash(ctx, instanceID, u.ID, hash)
+		u, err = store.CreateUser(ctx, tx, u, hash)
+		return err
 	})
 	if apierr.HasCode(err, apierr.CodeDuplicateResource) { // created concurrently
 		return SeededUser{}, false, nil

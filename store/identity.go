@@ -292,3 +292,54 @@ var (
 	_ identity.TOTPStore         = Identity{}
 	_ identity.RecoveryCodeStore = Identity{}
 )
+
+// CheckUserRefs checks, inside tx, what a user of the instance refers to: the instance
+// exists, every security profile is one of its own and the routing profile (when not empty)
+// exists. It returns the profiles in the order given, or ResourceNotFoundException naming
+// the first missing one.
+func CheckUserRefs(ctx context.Context, tx Tx, instanceID string, profileIDs []string, routingProfileID string) ([]identity.SecurityProfile, error) {
+	if _, err := tx.GetInstance(ctx, instanceID); err != nil {
+		return nil, err
+	}
+	ps := make([]identity.SecurityProfile, 0, len(profileIDs))
+	for _, id := range profileIDs {
+		p, err := tx.GetSecurityProfile(ctx, instanceID, id)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	if routingProfileID != "" {
+		if _, err := tx.GetRoutingProfile(ctx, instanceID, routingProfileID); err != nil {
+			if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+				return nil, apierr.NotFound("routing profile", routingProfileID)
+			}
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// CreateUser adds u to its instance inside tx: the one path every creator of users takes (the
+// CreateUser API, bootstrap and the demo, SSO just-in-time users). The references are checked
+// with CheckUserRefs; MFAEnrollmentRequired is set when u asks for it or its profiles require
+// MFA (identity.RequiresMFA); a non-empty passwordHash (identity.PasswordHasher's PHC string)
+// is stored with the user. The caller validates u first (identity.User.Validate) and decides
+// whether the instance allows a password. A username already taken is
+// DuplicateResourceException. It returns the user as stored.
+func CreateUser(ctx context.Context, tx Tx, u identity.User, passwordHash string) (identity.User, error) {
+	ps, err := CheckUserRefs(ctx, tx, u.InstanceID, u.SecurityProfileIDs, u.RoutingProfileID)
+	if err != nil {
+		return u, err
+	}
+	u.MFAEnrollmentRequired = u.MFAEnrollmentRequired || identity.RequiresMFA(ps)
+	if err := tx.CreateUser(ctx, u); err != nil {
+		return u, err
+	}
+	if passwordHash != "" {
+		if err := tx.SetPasswordHash(ctx, u.InstanceID, u.ID, passwordHash); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
+}

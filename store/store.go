@@ -40,6 +40,10 @@ type Tx interface {
 	identity.AttemptStore
 	identity.PasskeyStore
 	identity.AuthProfileStore
+	identity.SSOConfigStore
+	identity.SSOLinkStore
+	identity.SAMLReplayStore
+	identity.EmergencyAccessStore
 	flow.RecordStore
 	extfn.Store
 	contact.Store

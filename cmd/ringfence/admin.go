@@ -140,6 +140,7 @@ func adminCmd(environ []string) *cobra.Command {
 		inst.AddCommand(sub)
 	}
 	c.AddCommand(inst)
+	c.AddCommand(ssoCommands(environ)...)
 	return c
 }
 

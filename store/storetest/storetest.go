@@ -68,6 +68,11 @@ func Run(t *testing.T, h Harness) {
 	t.Run("IdentityInstanceDelete", func(t *testing.T) { t.Parallel(); testIdentityInstanceDelete(t, h) })
 	t.Run("Chat", func(t *testing.T) { t.Parallel(); testChat(t, h) })
 	t.Run("ChatService", func(t *testing.T) { t.Parallel(); testChatService(t, h) })
+	t.Run("SSOConfigs", func(t *testing.T) { t.Parallel(); testSSOConfigs(t, h) })
+	t.Run("SSOLinks", func(t *testing.T) { t.Parallel(); testSSOLinks(t, h) })
+	t.Run("SAMLReplay", func(t *testing.T) { t.Parallel(); testSAMLReplay(t, h) })
+	t.Run("EmergencyAccess", func(t *testing.T) { t.Parallel(); testEmergencyAccess(t, h) })
+	t.Run("SSOInstanceDelete", func(t *testing.T) { t.Parallel(); testSSOInstanceDelete(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
