@@ -23,7 +23,8 @@ import (
 
 // Handler returns the node's HTTP handler: /healthz (the process answers), /readyz (the store
 // answers), the participant API at /participant/, the sign-in and account pages at /ui/
-// (package web), the agent workspace at /ui/workspace/ (package workspace), the agent API at
+// (package web), SAML, OIDC and emergency sign-in at /ui/sso/ and /ui/emergency (package
+// sso), the agent workspace at /ui/workspace/ (package workspace), the agent API at
 // /agent/v1/ (package agentapi, docs/agent-api.md) and the
 // Connect-compatible API for every other path. reg receives metrics.
 func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
@@ -50,6 +51,10 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 		return nil, err
 	}
 	agents, err := n.agentHandler(rt, a, pages)
+	if err != nil {
+		return nil, err
+	}
+	signOn, err := n.ssoHandler(pages)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +91,8 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	mux.Handle("/participant/", participant)
 	mux.Handle("/ui/", pages)
 	mux.Handle(workspace.Prefix, desk)
+	mux.Handle("/ui/sso/", signOn)
+	mux.Handle("/ui/emergency", signOn)
 	mux.Handle("/agent/v1/", agents)
 	mux.Handle("/", a)
 	return securityHeaders(mux), nil

@@ -14,6 +14,7 @@ import (
 	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/sso"
 	"github.com/ringfence/ringfence/store"
 	"github.com/ringfence/ringfence/web"
 )
@@ -84,7 +85,20 @@ func (n *Node) webHandler() (*web.Handler, error) {
 		Hasher: &n.pwHasher, Sessions: ids, Profiles: store.UserProfiles{Store: n.Store}, AuthProfiles: ids,
 		MFA: ids, Passkeys: ids, Secrets: n.Secrets, Audit: n.Store, AuditHasher: n.Keyring.Hasher(),
 		TrustedProxies: n.Config.TrustedProxies, PublicOrigin: n.publicOrigin(), HSTS: n.Config.HSTS,
-		Logger: n.Config.Logger,
+		PasswordAllowed: sso.PasswordAllowed, Logger: n.Config.Logger,
+	})
+}
+
+// ssoHandler builds the SAML, OIDC and emergency-access sign-ins (package sso); each ends
+// by starting a web session through the pages' StartSession.
+func (n *Node) ssoHandler(pages *web.Handler) (*sso.Handler, error) {
+	return sso.New(sso.Config{
+		Store: n.Store, Secrets: n.Secrets, PublicOrigin: n.publicOrigin(),
+		AuthProfiles: store.Identity{Store: n.Store}, TrustedProxies: n.Config.TrustedProxies,
+		AuditHasher: n.Keyring.Hasher(), HSTS: n.Config.HSTS, Logger: n.Config.Logger,
+		Sessions: sso.SessionStarterFunc(func(w http.ResponseWriter, r *http.Request, u identity.User, o sso.SessionOptions) error {
+			return pages.StartSession(w, r, u, web.SessionOptions{Method: o.Method, MFASatisfied: o.MFASatisfied, MaxAge: o.MaxAge})
+		}),
 	})
 }
 

@@ -144,6 +144,16 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if inst.ID != "" && h.cfg.PasswordAllowed != nil && !h.cfg.PasswordAllowed(inst) {
+		ev.Details["reason"] = "password sign-in not allowed"
+		ev.Stamp(apierr.AccessDenied("password sign-in is not allowed for this instance"))
+		if recErr := h.cfg.Audit.Record(ctx, ev); recErr != nil {
+			h.internalError(w, r, "audit", recErr)
+			return
+		}
+		h.passwordNotAllowed(w, r, inst)
+		return
+	}
 	if len(username) > maxUsernameBytes || len(password.Reveal()) > maxPasswordBytes {
 		fail(apierr.AccessDenied(identity.SignInFailedMessage), "input too long")
 		return
@@ -197,6 +207,20 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// passwordNotAllowed answers a password sign-in to an instance whose people sign in through
+// an identity provider (SAML or OIDC): the page links to that sign-in.
+func (h *Handler) passwordNotAllowed(w http.ResponseWriter, r *http.Request, inst instance.Instance) {
+	ref := inst.ID
+	if inst.Alias != "" {
+		ref = inst.Alias
+	}
+	h.render(w, r, http.StatusForbidden, "message", view{Title: "Sign in with your organisation", Page: "password-not-allowed", Data: messageData{
+		Heading: "Sign in with your organisation",
+		Text:    "This instance does not take passwords: its people sign in through the organisation's identity provider.",
+		Link:    "/ui/sso/" + url.PathEscape(ref), LinkText: "Continue to your organisation's sign-in",
+	}})
 }
 
 // networkDenied shows the authentication profile's refusal.

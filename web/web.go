@@ -36,6 +36,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/keyring"
 )
 
@@ -96,6 +97,11 @@ type Config struct {
 	// HSTS sends Strict-Transport-Security on every response even when the request did not
 	// arrive over TLS here (TLS ends at a proxy). Over TLS it is always sent.
 	HSTS bool
+	// PasswordAllowed decides whether an instance's people may sign in with a password (its
+	// IdentityManagementType, see sso.PasswordAllowed); nil allows it everywhere. When it
+	// refuses, the sign-in form answers with a page that points to /ui/sso/{instance}, the
+	// instance's identity-provider sign-in, and the attempt is audited.
+	PasswordAllowed func(inst instance.Instance) bool
 	// Now is the clock (default time.Now); Rand the randomness source (default crypto/rand).
 	Now  func() time.Time
 	Rand io.Reader
