@@ -40,9 +40,15 @@ type testNode struct {
 
 func startNode(t *testing.T) *testNode {
 	t.Helper()
+	return startNodeLogging(t, slog.New(slog.DiscardHandler))
+}
+
+// startNodeLogging is startNode with the node logging to log.
+func startNodeLogging(t *testing.T, log *slog.Logger) *testNode {
+	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	n, err := node.Open(ctx, node.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	n, err := node.Open(ctx, node.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: log})
 	if err != nil {
 		t.Fatalf("open node: %v", err)
 	}

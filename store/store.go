@@ -25,6 +25,7 @@ import (
 type Tx interface {
 	instance.Store
 	instance.SecurityKeyStore
+	instance.DataProtectionStore
 	identity.KeyStore
 	identity.UserDirectory
 	identity.SecurityProfileStore
