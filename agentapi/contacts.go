@@ -10,6 +10,8 @@ import (
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/contact"
+	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
@@ -24,8 +26,11 @@ import (
 const CustomerEndpointPermission = "CustomerProfiles.View"
 
 // ContactOut is a contact as its agent sees it (GET /agent/v1/contacts/{ContactId}). It
-// never holds $.StoredCustomerInput, $.External, the flow session or an attribute the
-// instance marks sensitive; CustomerEndpoint only with CustomerEndpointPermission.
+// never holds $.StoredCustomerInput, $.External or the flow session; an attribute the
+// instance marks sensitive only for an agent allowed identity.ActionViewSensitiveAttributes
+// (Ringfence.DecryptedFields.View); card numbers stored as BIN and last four only for an
+// agent allowed identity.ActionViewCardBINLast4 (UnredactedData.View), "[CARD]" otherwise;
+// CustomerEndpoint only with CustomerEndpointPermission.
 type ContactOut struct {
 	ContactId         string
 	InitialContactId  string `json:",omitempty"`
@@ -56,7 +61,8 @@ type ContactOut struct {
 	AfterContactWorkUntil string `json:",omitempty"`
 	// OfferId is the agent's pending or accepted offer of the contact.
 	OfferId string `json:",omitempty"`
-	// Attributes are the user-defined contact attributes minus the sensitive ones.
+	// Attributes are the user-defined contact attributes, minus the sensitive ones unless the
+	// agent may see them.
 	Attributes       map[string]string
 	CustomerEndpoint *contact.Endpoint `json:",omitempty"`
 	SystemEndpoint   *contact.Endpoint `json:",omitempty"`
@@ -109,12 +115,16 @@ func (s *Server) describeContact(c *call) (any, error) {
 	}
 	var (
 		ct        contact.Contact
+		dp        instance.DataProtection
 		queueName string
 	)
 	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		ct, err = tx.GetContact(ctx, inst, id)
 		if err != nil {
+			return err
+		}
+		if dp, err = tx.GetDataProtection(ctx, inst); err != nil {
 			return err
 		}
 		mine := ct.Agent.AgentID == uid && (ct.State == contact.StateConnected || ct.State == contact.StateAfterContactWork)
@@ -134,12 +144,19 @@ func (s *Server) describeContact(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.cfg.SensitiveAttributes != nil {
+		dp.SensitiveAttributes = append(dp.SensitiveAttributes, s.cfg.SensitiveAttributes(inst)...)
+	}
+	ct = s.protect.For(dp).View(ct, contact.Viewer{
+		SensitiveAttributes: c.allowed(identity.ActionViewSensitiveAttributes),
+		CardBINLast4:        c.allowed(identity.ActionViewCardBINLast4),
+	})
 	out := ContactOut{ContactId: ct.ID, InitialContactId: ct.InitialContactID, PreviousContactId: ct.PreviousContactID, RelatedContactId: ct.RelatedContactID,
 		Channel: ct.Channel, InitiationMethod: ct.InitiationMethod, State: ct.State, Name: ct.Name, Description: ct.Description, References: ct.References,
 		QueueName: queueName, InitiationTimestamp: timestamp(ct.InitiationTimestamp), EnqueueTimestamp: timestamp(ct.Queue.EnqueueTimestamp),
 		ConnectedToAgentTimestamp: timestamp(ct.Agent.ConnectedToAgentTimestamp), AfterContactWorkStartTimestamp: timestamp(ct.Agent.AfterContactWorkStartTimestamp),
 		DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason,
-		AfterContactWorkUntil: timestamp(h.acwUntil), OfferId: h.offerID, Attributes: s.visibleAttributes(inst, ct.Attributes), SystemEndpoint: ct.SystemEndpoint}
+		AfterContactWorkUntil: timestamp(h.acwUntil), OfferId: h.offerID, Attributes: ct.Attributes, SystemEndpoint: ct.SystemEndpoint}
 	if q := ct.Queue.QueueID; !ct.Queue.IsAgentQueue() {
 		out.QueueId = q
 	}
@@ -148,23 +165,6 @@ func (s *Server) describeContact(c *call) (any, error) {
 		out.CustomerEndpoint = &ep
 	}
 	return out, nil
-}
-
-// visibleAttributes returns attrs without the instance's sensitive attributes.
-func (s *Server) visibleAttributes(instanceID string, attrs map[string]string) map[string]string {
-	hidden := map[string]bool{}
-	if s.cfg.SensitiveAttributes != nil {
-		for _, k := range s.cfg.SensitiveAttributes(instanceID) {
-			hidden[k] = true
-		}
-	}
-	out := make(map[string]string, len(attrs))
-	for k, v := range attrs {
-		if !hidden[k] {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // endContact implements POST /agent/v1/contacts/{ContactId}/end: the agent disconnects a
@@ -321,15 +321,24 @@ func (s *Server) listHistory(c *call) (any, error) {
 		}
 		cq.AfterTime, cq.AfterID = time.UnixMilli(cur.T).UTC(), cur.ID
 	}
-	var cs []contact.Contact
+	var (
+		cs []contact.Contact
+		dp instance.DataProtection
+	)
 	err := c.view(s, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		cs, err = tx.SearchContacts(ctx, inst, cq)
+		if cs, err = tx.SearchContacts(ctx, inst, cq); err != nil {
+			return err
+		}
+		dp, err = tx.GetDataProtection(ctx, inst)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	// Names of tasks are shown as the agent may see them (card numbers masked whole
+	// without UnredactedData.View).
+	p, v := s.protect.For(dp), contact.Viewer{CardBINLast4: c.allowed(identity.ActionViewCardBINLast4)}
 	out := struct {
 		Contacts  []HistoryItem
 		NextToken string `json:",omitempty"`
@@ -340,6 +349,7 @@ func (s *Server) listHistory(c *call) (any, error) {
 		out.NextToken = base64.RawURLEncoding.EncodeToString(b)
 	}
 	for _, ct := range cs {
+		ct = p.View(ct, v)
 		it := HistoryItem{ContactId: ct.ID, Channel: ct.Channel, InitiationMethod: ct.InitiationMethod, State: ct.State, Name: ct.Name,
 			InitiationTimestamp: timestamp(ct.InitiationTimestamp), ConnectedToAgentTimestamp: timestamp(ct.Agent.ConnectedToAgentTimestamp),
 			DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason}

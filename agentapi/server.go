@@ -18,6 +18,7 @@ import (
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/secret"
@@ -96,8 +97,9 @@ type Config struct {
 	// Chat gives agents a participant token when they accept a CHAT contact; nil means
 	// accepting a chat returns no token.
 	Chat ChatParticipants
-	// SensitiveAttributes returns the names of the instance's contact attributes that are
-	// never shown to agents; nil means none.
+	// SensitiveAttributes returns names (exact, or a prefix followed by '*') of contact
+	// attributes to treat as sensitive on top of those the instance's data protection marks
+	// (instance.DataProtection, read from Store on every contact view); nil adds none.
 	SensitiveAttributes func(instanceID string) []string
 	// OriginPatterns are the extra origins (host patterns, as coder/websocket's
 	// AcceptOptions.OriginPatterns) allowed to open the events WebSocket besides the
@@ -120,6 +122,8 @@ type Server struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	cross *http.CrossOriginProtection
+	// protect applies instances' data protection to the contacts agents see.
+	protect *contact.Redactors
 
 	// agentLocks serialises offer answers per agent, so that an accept and its repetition
 	// cannot both add a chat participant.
@@ -153,7 +157,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Hub = NewHub(HubConfig{Logger: cfg.Logger})
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, mgr: cfg.Contacts, hub: cfg.Hub, log: cfg.Logger, mux: http.NewServeMux(),
-		cross: http.NewCrossOriginProtection(), agentLocks: map[string]*agentLock{}}
+		cross: http.NewCrossOriginProtection(), agentLocks: map[string]*agentLock{}, protect: contact.NewRedactors()}
 	for _, op := range s.operations() {
 		s.mux.Handle(op.pattern, s.wrap(op))
 	}
@@ -315,6 +319,13 @@ func (c *call) may(p string) bool {
 		}
 	}
 	return false
+}
+
+// allowed reports whether the caller may take a page or data action in its own instance
+// (identity.Evaluate, deny rules first).
+func (c *call) allowed(action string) bool {
+	return identity.Evaluate(identity.Caller{Kind: identity.PrincipalUser, InstanceID: c.caller.InstanceID, UserID: c.caller.UserID, Profiles: c.caller.Profiles},
+		action, c.caller.InstanceID).Allowed
 }
 
 func unknownOperation(_ *Server, c *call) (any, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/flow"
+	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/store"
 )
@@ -334,14 +335,43 @@ func (s *Server) contactJSON(ct contact.Contact) map[string]any {
 	return withoutEmpty(out, "PreviousContactId", "RelatedContactId", "Name", "Description", "DisconnectReason")
 }
 
+// readContact reads a contact as the caller may see it (contact.Protection.View): attributes
+// the instance marks sensitive only for callers allowed identity.ActionViewSensitiveAttributes
+// (operators and profiles holding Ringfence.DecryptedFields.View), card numbers stored as BIN
+// and last four only for callers allowed identity.ActionViewCardBINLast4 (operators and
+// profiles holding UnredactedData.View); everyone else gets them left out or masked.
 func (s *Server) readContact(c *call, inst, id string) (contact.Contact, error) {
-	var ct contact.Contact
+	var (
+		ct contact.Contact
+		dp instance.DataProtection
+	)
+	v := contact.Viewer{SensitiveAttributes: c.may(identity.ActionViewSensitiveAttributes, inst), CardBINLast4: c.may(identity.ActionViewCardBINLast4, inst)}
+	// The audit event says what the caller was shown beyond the redacted contact.
+	var shown []string
+	if v.SensitiveAttributes {
+		shown = append(shown, "sensitive_attributes")
+	}
+	if v.CardBINLast4 {
+		shown = append(shown, "card_bin_last4")
+	}
+	if len(shown) > 0 {
+		if c.ev.Details == nil {
+			c.ev.Details = map[string]string{}
+		}
+		c.ev.Details["data_shown"] = strings.Join(shown, ",")
+	}
 	err := c.view(s, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		ct, err = tx.GetContact(ctx, inst, id)
+		if ct, err = tx.GetContact(ctx, inst, id); err != nil {
+			return err
+		}
+		dp, err = tx.GetDataProtection(ctx, inst)
 		return err
 	})
-	return ct, err
+	if err != nil {
+		return ct, err
+	}
+	return s.protect.For(dp).View(ct, v), nil
 }
 
 // describeContact implements DescribeContact (GET /contacts/{InstanceId}/{ContactId}).
@@ -362,7 +392,8 @@ func (s *Server) describeContact(c *call) (any, error) {
 }
 
 // getContactAttributes implements GetContactAttributes: the attributes of the contact
-// (Connect keys them by the initial contact; Ringfence accepts any contact of the chain).
+// (Connect keys them by the initial contact; Ringfence accepts any contact of the chain),
+// without those the instance marks sensitive unless the caller may see them (readContact).
 func (s *Server) getContactAttributes(c *call) (any, error) {
 	inst, err := s.instanceID(c)
 	if err != nil {
@@ -548,9 +579,17 @@ func (s *Server) transferContact(c *call) (any, error) {
 	return map[string]string{"ContactId": in.ContactId, "ContactArn": c.ev.Resource}, nil
 }
 
+// Limits of SearchableContactAttributes in SearchContacts.
+const (
+	maxAttributeCriteria = 15
+	maxAttributeValues   = 20
+)
+
 // searchContacts implements SearchContacts (POST /search-contacts): a time range on the
-// initiation time, channels, queues, agents and initiation methods; sorted by initiation
-// time; pages of at most 100.
+// initiation time, channels, queues, agents, initiation methods and contact attributes
+// (SearchableContactAttributes: exact values as stored, i.e. redacted, through the keyed
+// index; never attributes the instance marks sensitive); sorted by initiation time; pages of
+// at most 100.
 func (s *Server) searchContacts(c *call) (any, error) {
 	inst, err := s.instanceID(c)
 	if err != nil {
@@ -564,10 +603,17 @@ func (s *Server) searchContacts(c *call) (any, error) {
 			EndTime   *float64 `json:"EndTime"`
 		} `json:"TimeRange"`
 		SearchCriteria *struct {
-			Channels          []string `json:"Channels"`
-			QueueIds          []string `json:"QueueIds"`
-			AgentIds          []string `json:"AgentIds"`
-			InitiationMethods []string `json:"InitiationMethods"`
+			Channels                    []string `json:"Channels"`
+			QueueIds                    []string `json:"QueueIds"`
+			AgentIds                    []string `json:"AgentIds"`
+			InitiationMethods           []string `json:"InitiationMethods"`
+			SearchableContactAttributes *struct {
+				Criteria []struct {
+					Key    string   `json:"Key"`
+					Values []string `json:"Values"`
+				} `json:"Criteria"`
+				MatchType string `json:"MatchType"`
+			} `json:"SearchableContactAttributes"`
 		} `json:"SearchCriteria"`
 		Sort *struct {
 			FieldName string `json:"FieldName"`
@@ -606,6 +652,24 @@ func (s *Server) searchContacts(c *call) (any, error) {
 		if len(q.QueueIDs)+len(q.AgentIDs)+len(q.Channels)+len(q.InitiationMethods) > 400 {
 			return nil, apierr.InvalidParameter("too many search criteria")
 		}
+		if sa := sc.SearchableContactAttributes; sa != nil {
+			switch sa.MatchType {
+			case "", "MATCH_ALL":
+			case "MATCH_ANY":
+				q.AttributesMatchAny = true
+			default:
+				return nil, apierr.InvalidParameter("SearchableContactAttributes.MatchType must be MATCH_ALL or MATCH_ANY")
+			}
+			if len(sa.Criteria) < 1 || len(sa.Criteria) > maxAttributeCriteria {
+				return nil, apierr.InvalidParameter(fmt.Sprintf("SearchableContactAttributes.Criteria must have 1-%d entries", maxAttributeCriteria))
+			}
+			for _, cr := range sa.Criteria {
+				if err := contact.ValidateAttributes(map[string]string{cr.Key: ""}); err != nil || len(cr.Values) < 1 || len(cr.Values) > maxAttributeValues {
+					return nil, apierr.InvalidParameter(fmt.Sprintf("each SearchableContactAttributes criterion needs a Key of 1-127 letters, digits, '_', '.', '-' and 1-%d Values", maxAttributeValues))
+				}
+				q.Attributes = append(q.Attributes, contact.AttributeCriterion{Key: cr.Key, Values: cr.Values})
+			}
+		}
 	}
 	if srt := in.Sort; srt != nil {
 		if srt.FieldName != "" && srt.FieldName != "INITIATION_TIMESTAMP" {
@@ -622,6 +686,19 @@ func (s *Server) searchContacts(c *call) (any, error) {
 	}
 	var found []contact.Contact
 	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		if len(q.Attributes) > 0 {
+			// Sensitive attributes are not indexed: a search on one is refused, not
+			// answered with nothing, so that nobody mistakes it for "no such value".
+			dp, err := tx.GetDataProtection(ctx, inst)
+			if err != nil {
+				return err
+			}
+			for _, cr := range q.Attributes {
+				if dp.IsSensitive(cr.Key) {
+					return apierr.InvalidParameter(fmt.Sprintf("contact attribute %q is marked sensitive and cannot be searched", cr.Key))
+				}
+			}
+		}
 		var err error
 		found, err = tx.SearchContacts(ctx, inst, q)
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/channel/chat"
+	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/keyring"
@@ -88,6 +89,8 @@ type Server struct {
 	metrics  *metrics
 	hasher   identity.PasswordHasher
 	policy   identity.PasswordPolicy
+	// protect applies instances' data protection to the contacts the API shows.
+	protect *contact.Redactors
 }
 
 // New builds a Server; it fails when a required field is missing.
@@ -112,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, secrets: cfg.Secrets, log: cfg.Logger,
 		throttle: newThrottle(cfg.RatePerSecond, cfg.Burst, cfg.Now), metrics: newMetrics(cfg.Registerer),
-		hasher: identity.NewPasswordHasher(), policy: identity.NewPasswordPolicy(false)}
+		hasher: identity.NewPasswordHasher(), policy: identity.NewPasswordPolicy(false), protect: contact.NewRedactors()}
 	if cfg.Hasher != nil {
 		s.hasher = *cfg.Hasher
 	}
@@ -158,8 +161,17 @@ type call struct {
 	ctx       context.Context
 	ev        *audit.Event
 	principal Principal
+	// caller is the principal with its security profiles, as authorize evaluated it.
+	caller identity.Caller
 	// audited is set once the event was handed to the store, which then records it.
 	audited bool
+}
+
+// may reports whether the caller may take action (a page or data action such as
+// identity.ActionViewSensitiveAttributes) on instance inst: operators may, users as their
+// profiles allow. It records nothing: the call's own audit event covers it.
+func (c *call) may(action, inst string) bool {
+	return identity.Evaluate(c.caller, action, inst).Allowed
 }
 
 // update runs fn in a write transaction together with the call's audit event.
@@ -288,6 +300,7 @@ func (s *Server) authorize(c *call, op string) error {
 		// A refusal names the instance it was about; handlers set it again on success.
 		c.ev.InstanceID = inst
 	}
+	c.caller = caller
 	d := identity.EvaluateOn(caller, op, inst, s.pathUserID(c.r, inst))
 	if !d.Allowed {
 		c.ev.Details = map[string]string{"authz": d.Reason}

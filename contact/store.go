@@ -24,6 +24,12 @@ type Store interface {
 	// ListActiveContacts returns every contact of the instance that is not ENDED, oldest
 	// first: what the router and the flow runner rebuild from at start.
 	ListActiveContacts(ctx context.Context, instanceID string) ([]Contact, error)
+	// IndexAttributes replaces the contact's entries in the attribute search index with
+	// attrs: the caller passes only attributes that may be searched (never sensitive ones,
+	// values as stored). The index holds keyed hashes of instance, key and value, never the
+	// values; keys longer than 127 bytes and values longer than MaxIndexedValue bytes are not
+	// indexed. A store without a keyed hasher indexes nothing.
+	IndexAttributes(ctx context.Context, instanceID, contactID string, attrs map[string]string) error
 
 	// PutFlowSession stores the contact's flow session (flow.Session JSON), replacing any.
 	PutFlowSession(ctx context.Context, instanceID, contactID string, session []byte) error
@@ -61,6 +67,12 @@ type Query struct {
 	QueueIDs          []string
 	AgentIDs          []string
 	InitiationMethods []InitiationMethod
+	// Attributes are SearchableContactAttributes criteria, matched through the index
+	// IndexAttributes keeps: a contact matches a criterion when its attribute Key has,
+	// exactly, one of Values. All criteria must match, or at least one with
+	// AttributesMatchAny. A store without a keyed hasher refuses them (InvalidParameter).
+	Attributes         []AttributeCriterion
+	AttributesMatchAny bool
 	// Descending sorts newest first.
 	Descending bool
 	// After is the cursor: the initiation time and ID of the last contact of the previous page.
@@ -69,6 +81,16 @@ type Query struct {
 	// Limit is the page size (1–100).
 	Limit int
 }
+
+// AttributeCriterion is one SearchableContactAttributes criterion: attribute Key with one of
+// Values (exact, case-sensitive, compared with the stored, redacted value).
+type AttributeCriterion struct {
+	Key    string
+	Values []string
+}
+
+// MaxIndexedValue is the longest attribute value, in bytes, the search index holds.
+const MaxIndexedValue = 1024
 
 // FlowLog is one stored flow-log entry.
 type FlowLog struct {

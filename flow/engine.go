@@ -38,6 +38,10 @@ type Config struct {
 	// LogKey keys the HMAC-SHA256 hashes that replace sensitive values in flow logs. When
 	// empty, sensitive values are written as "[REDACTED]".
 	LogKey secret.Value[[]byte]
+	// SensitiveAttribute reports whether a contact attribute key is marked sensitive by the
+	// instance (instance.DataProtection): its values are treated like $.External values in
+	// flow logs (keyed hashes). nil marks none.
+	SensitiveAttribute func(key string) bool
 	// MaxSteps caps actions per Start/Resume; default DefaultMaxSteps.
 	MaxSteps int
 }

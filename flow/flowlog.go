@@ -13,9 +13,11 @@ import (
 // ContactFlowName, ContactFlowModuleType (the action Type), Identifier, Timestamp
 // (RFC 3339, UTC, milliseconds), Parameters (resolved), Results and ExternalResults.
 //
-// Values read from $.External and $.StoredCustomerInput appear as keyed hashes
-// ("hmac-sha256:<64 hex>", Config.LogKey) or "[REDACTED]" without a key; stored customer
-// input itself never appears, not even hashed.
+// Values read from $.External, $.StoredCustomerInput and contact attributes the instance
+// marks sensitive (Config.SensitiveAttribute), and values an UpdateContactAttributes action
+// sets on a sensitive attribute, appear as keyed hashes ("hmac-sha256:<64 hex>",
+// Config.LogKey) or "[REDACTED]" without a key; stored customer input itself never appears,
+// not even hashed.
 type LogEntry struct {
 	ContactID             string            `json:"ContactId"`
 	ContactFlowID         string            `json:"ContactFlowId"`
@@ -41,6 +43,9 @@ func (r *runner) logEntry(ref FlowRef, a *Action, st step) LogEntry {
 	}
 	if len(a.Parameters) > 0 {
 		e.Parameters, _ = r.logValue(a.Parameters).(map[string]any)
+		if a.Type == "UpdateContactAttributes" {
+			r.hashSensitiveAttributes(a.Parameters, e.Parameters)
+		}
 	}
 	switch {
 	case st.note != "":
@@ -83,6 +88,30 @@ func (r *runner) logValue(v any) any {
 		return out
 	}
 	return v
+}
+
+// hashSensitiveAttributes replaces, in the logged parameters of an UpdateContactAttributes
+// action, the value of every attribute the instance marks sensitive with the keyed hash of
+// its resolved value (keys are resolved first: they may be dynamic). raw are the action's
+// parameters as written.
+func (r *runner) hashSensitiveAttributes(raw, logged map[string]any) {
+	in, ok := raw["Attributes"].(map[string]any)
+	out, ok2 := logged["Attributes"].(map[string]any)
+	if !ok || !ok2 || r.e == nil || r.e.cfg.SensitiveAttribute == nil {
+		return
+	}
+	for k, v := range in {
+		key, _ := r.text(k)
+		if !r.sensitiveAttribute(key) {
+			continue
+		}
+		if s, ok := scalarString(v); ok {
+			val, _ := r.text(s)
+			out[k] = r.hash(val)
+		} else {
+			out[k] = secret.Redacted
+		}
+	}
 }
 
 // hash returns "hmac-sha256:<hex>" of v under Config.LogKey, or secret.Redacted.

@@ -11,7 +11,7 @@ func (r *runner) ref(path string) (string, bool) {
 	ns, key := splitReference(path)
 	switch ns {
 	case "Attributes":
-		return s.Attributes[key], false
+		return s.Attributes[key], r.sensitiveAttribute(key)
 	case "FlowAttributes":
 		if fr := s.top(); fr != nil {
 			return fr.FlowAttributes[key], false
@@ -69,6 +69,11 @@ func (r *runner) ref(path string) (string, bool) {
 		return s.Behaviour.Tags[key], false
 	}
 	return s.Data[ns][key], false
+}
+
+// sensitiveAttribute reports whether the instance marks contact attribute key sensitive.
+func (r *runner) sensitiveAttribute(key string) bool {
+	return r.e != nil && r.e.cfg.SensitiveAttribute != nil && r.e.cfg.SensitiveAttribute(key)
 }
 
 func endpointField(e Endpoint, key string) string {

@@ -33,6 +33,15 @@ const (
 	ActionHistoricalMetrics = "page:HistoricalMetrics"
 	// ActionChatTest opens the chat test page.
 	ActionChatTest = "page:ChatTest"
+	// ActionViewSensitiveAttributes shows the values of contact attributes the instance marks
+	// sensitive (GetContactAttributes, the agent API's contact view); without it they are
+	// left out. It needs Ringfence.DecryptedFields.View: the values are sealed fields.
+	ActionViewSensitiveAttributes = "page:ViewSensitiveAttributes"
+	// ActionViewCardBINLast4 shows the BIN and last four digits of card numbers stored under
+	// an instance's bin-last4 card policy; without it they read "[CARD]". It needs Connect's
+	// UnredactedData.View ("View unredacted data"): Ringfence never keeps a card number
+	// whole, so BIN and last four is the least redacted form there is.
+	ActionViewCardBINLast4 = "page:ViewCardBINLast4"
 )
 
 // API operations Ringfence adds where Connect has none. The "ringfence:" prefix keeps them
@@ -363,6 +372,8 @@ var operationPermissions = map[string][]string{
 	ActionRealTimeMetrics:          {"AccessMetrics", "AccessMetrics.RealTimeMetrics.Access"},
 	ActionHistoricalMetrics:        {"AccessMetrics", "AccessMetrics.HistoricalMetrics.Access"},
 	ActionChatTest:                 {"ChatTestMode"},
+	ActionViewSensitiveAttributes:  {PermissionViewDecryptedFields},
+	ActionViewCardBINLast4:         {"UnredactedData.View"},
 }
 
 // operationBlockers lists, per action, the restrictive permissions that refuse it when any of

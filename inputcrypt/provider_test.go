@@ -44,6 +44,9 @@ func TestProviderEncryptInput(t *testing.T) {
 			if bytes.Contains(raw, []byte(canaryPAN)) || strings.Contains(text, canaryPAN) {
 				t.Fatal("ciphertext contains the plaintext")
 			}
+			if !IsEncryptedInput(text) {
+				t.Error("IsEncryptedInput(ciphertext) = false, want true")
+			}
 			var out bytes.Buffer
 			err = DecryptCommand(strings.NewReader(text), &out, testdata(t, tc.priv), WithContact("inst-1", "contact-1"))
 			if err != nil {
@@ -130,5 +133,17 @@ func TestDecryptCommand(t *testing.T) {
 				t.Errorf("output %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestIsEncryptedInputRejects(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"", canaryPAN, "my card is 4111 1111 1111 1111", base64.StdEncoding.EncodeToString([]byte("card 4111111111111111 cvv 123")),
+		base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x01}, 64)), "not base64 at all!!", strings.Repeat("A", maxDetectLength+4),
+	} {
+		if IsEncryptedInput(text) {
+			t.Errorf("IsEncryptedInput(%.40q) = true, want false", text)
+		}
 	}
 }

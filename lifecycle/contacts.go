@@ -12,6 +12,7 @@ import (
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/routing"
+	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -61,12 +62,29 @@ func (m *Manager) StartContact(ctx context.Context, ev *audit.Event, c contact.C
 }
 
 // Create stores a prepared contact inside the caller's transaction (so a channel can commit
-// its own rows, e.g. chat participants, with the contact). Call Started after the commit.
+// its own rows, e.g. chat participants, with the contact), its free text and attribute
+// values redacted per the instance's data protection. Call Started after the commit.
 func (m *Manager) Create(ctx context.Context, tx store.Tx, c contact.Contact) error {
 	if _, err := tx.GetFlowRecord(ctx, c.InstanceID, flow.KindFlow, c.FlowID); err != nil {
 		return err
 	}
-	return tx.CreateContact(ctx, c)
+	p, err := m.protection(ctx, tx, c.InstanceID)
+	if err != nil {
+		return err
+	}
+	c.Attributes = copyMap(c.Attributes)
+	if len(c.References) > 0 {
+		refs := make(map[string]contact.Reference, len(c.References))
+		for k, r := range c.References {
+			refs[k] = r
+		}
+		c.References = refs
+	}
+	p.Sanitize(&c)
+	if err := tx.CreateContact(ctx, c); err != nil {
+		return err
+	}
+	return tx.IndexAttributes(ctx, c.InstanceID, c.ID, p.Searchable(c.Attributes))
 }
 
 // Started runs a committed new contact's flow: now, or at its scheduled time.
@@ -80,7 +98,18 @@ func (m *Manager) Started(c contact.Contact) {
 
 // startFlow runs a contact's flow from its start (on the contact's worker).
 func (m *Manager) startFlow(ctx context.Context, instanceID, contactID string) {
-	c, err := m.get(ctx, instanceID, contactID)
+	var (
+		c contact.Contact
+		p contact.Protection
+	)
+	err := m.st.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		if c, err = tx.GetContact(ctx, instanceID, contactID); err != nil {
+			return err
+		}
+		p, err = m.protection(ctx, tx, instanceID)
+		return err
+	})
 	if err != nil || (c.State != contact.StateInitiated && c.State != contact.StateScheduled) {
 		return
 	}
@@ -89,7 +118,7 @@ func (m *Manager) startFlow(ctx context.Context, instanceID, contactID string) {
 		s.Attributes[k] = v
 	}
 	before := copyMap(s.Attributes)
-	st, err := m.runFlow(ctx, c, s, nil)
+	st, err := m.runFlow(ctx, c, p, s, nil)
 	if err != nil {
 		m.log.Warn("lifecycle: flow start", "instance_id", instanceID, "contact_id", contactID, "error", err.Error())
 		st = &step{session: s}
@@ -101,7 +130,7 @@ func (m *Manager) startFlow(ctx context.Context, instanceID, contactID string) {
 // resumeFlow answers the contact's waiting flow (on the contact's worker). accept decides
 // whether the answer still fits the stored wait.
 func (m *Manager) resumeFlow(ctx context.Context, instanceID, contactID string, answer func(s *flow.Session) (flow.Answer, bool)) error {
-	c, s, err := m.load(ctx, instanceID, contactID)
+	c, s, p, err := m.load(ctx, instanceID, contactID)
 	if err != nil {
 		return err
 	}
@@ -113,7 +142,7 @@ func (m *Manager) resumeFlow(ctx context.Context, instanceID, contactID string, 
 		s.Attributes[k] = v
 	}
 	before := copyMap(s.Attributes)
-	st, err := m.runFlow(ctx, c, s, &ans)
+	st, err := m.runFlow(ctx, c, p, s, &ans)
 	if err != nil {
 		return err
 	}
@@ -121,23 +150,29 @@ func (m *Manager) resumeFlow(ctx context.Context, instanceID, contactID string, 
 	return nil
 }
 
-// load reads a contact and its stored flow session.
-func (m *Manager) load(ctx context.Context, instanceID, contactID string) (contact.Contact, *flow.Session, error) {
-	var c contact.Contact
-	var raw []byte
+// load reads a contact, its stored flow session and its instance's data protection.
+func (m *Manager) load(ctx context.Context, instanceID, contactID string) (contact.Contact, *flow.Session, contact.Protection, error) {
+	var (
+		c   contact.Contact
+		p   contact.Protection
+		raw []byte
+	)
 	err := m.st.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		if c, err = tx.GetContact(ctx, instanceID, contactID); err != nil {
 			return err
 		}
-		raw, err = tx.GetFlowSession(ctx, instanceID, contactID)
+		if raw, err = tx.GetFlowSession(ctx, instanceID, contactID); err != nil {
+			return err
+		}
+		p, err = m.protection(ctx, tx, instanceID)
 		return err
 	})
 	if err != nil {
-		return c, nil, err
+		return c, nil, p, err
 	}
 	s, err := flow.UnmarshalSession(raw)
-	return c, s, err
+	return c, s, p, err
 }
 
 // finishStep commits what a flow run did: the session, attributes, tags, the queue, flow
@@ -207,6 +242,9 @@ func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map
 		}
 		return
 	}
+	// The secure-input mark is set before the prompt goes out, so the customer's answer to
+	// it is always taken as secure input.
+	m.markSecureWait(c.InstanceID, c.ID, st.timer)
 	if m.cfg.Chat != nil && c.Channel == contact.ChannelChat && len(st.messages) > 0 {
 		if err := m.cfg.Chat.PostFlowMessages(ctx, c.InstanceID, c.ID, st.messages); err != nil {
 			m.log.Warn("lifecycle: flow messages", "instance_id", c.InstanceID, "contact_id", c.ID, "error", err.Error())
@@ -261,7 +299,8 @@ func (m *Manager) end(ctx context.Context, tx store.Tx, c *contact.Contact, reas
 	return m.writeRecord(ctx, tx, *c)
 }
 
-// writeRecord appends c's contact record to the outbox.
+// writeRecord appends c's contact record to the outbox: without the attributes the instance
+// marks sensitive, card numbers masked whole.
 func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contact) error {
 	rc := contact.RecordContext{AccountID: m.cfg.AccountID, InstanceARN: m.instanceARN(c.InstanceID)}
 	if c.Queue.QueueID != "" && !c.Queue.IsAgentQueue() {
@@ -270,7 +309,11 @@ func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contac
 	if a := c.Agent.AgentID; a != "" {
 		rc.AgentARN = rc.InstanceARN + "/agent/" + a
 	}
-	body, err := contact.BuildRecord(c, rc).Marshal()
+	p, err := m.protection(ctx, tx, c.InstanceID)
+	if err != nil {
+		return err
+	}
+	body, err := contact.BuildRecord(p.ForRecord(c), rc).Marshal()
 	if err != nil {
 		return err
 	}
@@ -282,6 +325,7 @@ func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contac
 // the chat ends, after-contact work gets its timer.
 func (m *Manager) afterEnd(ctx context.Context, c contact.Contact) {
 	m.disarm(c.ID)
+	m.secureWaits.Delete(c.InstanceID + "/" + c.ID)
 	_ = m.withRouter(ctx, c.InstanceID, func(r *routing.Router) {
 		if _, err := r.Contact(c.ID); err != nil {
 			return
@@ -307,6 +351,31 @@ func (m *Manager) afterEnd(ctx context.Context, c contact.Contact) {
 func (m *Manager) CustomerInput(ctx context.Context, instanceID, contactID, text string) error {
 	return m.do(ctx, instanceID, contactID, func(ctx context.Context) error {
 		return m.resumeFlow(ctx, instanceID, contactID, func(s *flow.Session) (flow.Answer, bool) { return answerFor(s, text) })
+	})
+}
+
+// AwaitsSecureInput reports whether the contact's flow waits for input it stores
+// (GetParticipantInput with StoreInput "True", encrypted or not). The chat channel asks
+// before it stores a customer message: such a message goes to the flow only, through
+// SecureInput, and the transcript keeps a placeholder. The answer reflects the last
+// committed flow step on this node.
+func (m *Manager) AwaitsSecureInput(instanceID, contactID string) bool {
+	_, ok := m.secureWaits.Load(instanceID + "/" + contactID)
+	return ok
+}
+
+// SecureInput answers a flow waiting for stored input with the customer's input, which is
+// revealed only to the capturing action (encrypted there when the flow says so). It returns
+// InvalidRequestException when the contact's flow does not wait for stored input (the input
+// is then dropped: it is never used as ordinary input).
+func (m *Manager) SecureInput(ctx context.Context, instanceID, contactID string, input secret.Value[string]) error {
+	return m.do(ctx, instanceID, contactID, func(ctx context.Context) error {
+		return m.resumeFlow(ctx, instanceID, contactID, func(s *flow.Session) (flow.Answer, bool) {
+			if s == nil || !s.Waiting() || s.Wait.Kind != flow.WaitInput || s.Wait.Input == nil || !s.Wait.Input.Sensitive {
+				return flow.Answer{}, false
+			}
+			return flow.Answer{Input: input}, true
+		})
 	})
 }
 

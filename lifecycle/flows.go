@@ -181,15 +181,16 @@ func lastSegment(ref string) string {
 	return ref
 }
 
-// engine returns the flow engine for a contact.
-func (m *Manager) engine(instanceID, contactID string) *flow.Engine {
+// engine returns the flow engine for a contact; p marks the instance's sensitive attributes
+// for flow logs.
+func (m *Manager) engine(instanceID, contactID string, p contact.Protection) *flow.Engine {
 	var enc flow.InputEncryptor
 	if m.cfg.Encryptors != nil {
 		enc = m.cfg.Encryptors(instanceID, contactID)
 	}
 	return flow.NewEngine(flow.Config{
 		Flows: m.flows.source(instanceID), Host: host{m: m, instanceID: instanceID, contactID: contactID},
-		Encryptor: enc, Clock: m.cfg.Clock, LogKey: m.cfg.LogKey,
+		Encryptor: enc, Clock: m.cfg.Clock, LogKey: m.cfg.LogKey, SensitiveAttribute: p.IsSensitive,
 	})
 }
 
@@ -313,10 +314,13 @@ type queuedAt struct {
 
 // runFlow starts or resumes the contact's flow (ans nil means start) and carries it through
 // every wait the node answers itself (external functions, queue placement, voice-only waits).
-func (m *Manager) runFlow(ctx context.Context, c contact.Contact, s *flow.Session, ans *flow.Answer) (*step, error) {
-	eng := m.engine(c.InstanceID, c.ID)
-	var res *flow.Result
-	var err error
+// p is the instance's data protection (sensitive attributes in flow logs).
+func (m *Manager) runFlow(ctx context.Context, c contact.Contact, p contact.Protection, s *flow.Session, ans *flow.Answer) (*step, error) {
+	eng := m.engine(c.InstanceID, c.ID, p)
+	var (
+		res *flow.Result
+		err error
+	)
 	if ans == nil {
 		res, err = eng.Start(ctx, s, c.FlowID)
 	} else {

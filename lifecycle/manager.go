@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -94,7 +95,12 @@ type Manager struct {
 	st     store.Store
 	log    *slog.Logger
 	redact *redact.Redactor
+	prot   *contact.Redactors
 	flows  *flowCache
+	// secureWaits holds the IDs of contacts whose flow waits for stored input
+	// (GetParticipantInput with StoreInput "True"): a chat message answering it goes to the
+	// flow only (AwaitsSecureInput).
+	secureWaits sync.Map
 
 	shards []chan job
 	ctx    context.Context
@@ -123,7 +129,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{cfg: cfg, st: cfg.Store, log: cfg.Logger, redact: redact.New(redact.Policy{}),
+	m := &Manager{cfg: cfg, st: cfg.Store, log: cfg.Logger, redact: redact.New(redact.Policy{}), prot: contact.NewRedactors(),
 		routers: map[string]*instanceRouter{}, timers: map[string]*contactTimer{}, started: make(chan struct{}), evWake: make(chan struct{}, 1)}
 	m.flows = newFlowCache(cfg.Store)
 	for range cfg.Workers {
@@ -217,7 +223,9 @@ func hostEvent(code, instanceID, contactID string) *audit.Event {
 }
 
 // mutate applies fn to the stored contact inside one transaction with ev, and returns the
-// contact as stored.
+// contact as stored: free text and attribute values redacted per the instance's data
+// protection (contact.Protection.Sanitize), the attribute search index updated when the
+// attributes changed.
 func (m *Manager) mutate(ctx context.Context, ev *audit.Event, instanceID, contactID string, fn func(ctx context.Context, tx store.Tx, c *contact.Contact) error) (contact.Contact, error) {
 	var out contact.Contact
 	err := m.st.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
@@ -226,11 +234,22 @@ func (m *Manager) mutate(ctx context.Context, ev *audit.Event, instanceID, conta
 			return err
 		}
 		c.LastUpdateTimestamp = m.now()
+		stored := copyMap(c.Attributes)
 		if err := fn(ctx, tx, &c); err != nil {
 			return err
 		}
+		p, err := m.protection(ctx, tx, instanceID)
+		if err != nil {
+			return err
+		}
+		p.Sanitize(&c)
 		if err := tx.UpdateContact(ctx, c); err != nil {
 			return err
+		}
+		if !maps.Equal(stored, c.Attributes) {
+			if err := tx.IndexAttributes(ctx, c.InstanceID, c.ID, p.Searchable(c.Attributes)); err != nil {
+				return err
+			}
 		}
 		c.Version++
 		out = c
@@ -248,4 +267,14 @@ func (m *Manager) get(ctx context.Context, instanceID, contactID string) (contac
 		return err
 	})
 	return c, err
+}
+
+// protection returns the instance's data protection, read inside tx so that a change made
+// with `ringfence admin data-protection` applies to the next write.
+func (m *Manager) protection(ctx context.Context, tx store.Tx, instanceID string) (contact.Protection, error) {
+	d, err := tx.GetDataProtection(ctx, instanceID)
+	if err != nil {
+		return contact.Protection{}, fmt.Errorf("data protection: %w", err)
+	}
+	return m.prot.For(d), nil
 }

@@ -65,8 +65,10 @@ func (m *Manager) stopTimers() {
 }
 
 // armWait arms the timeout of a flow wait: input and events time out, message loops are
-// interrupted. A wait without a time limit gets no timer.
+// interrupted. A wait without a time limit gets no timer. A wait for stored input marks the
+// contact for AwaitsSecureInput.
 func (m *Manager) armWait(instanceID, contactID string, w *flow.Wait) {
+	m.markSecureWait(instanceID, contactID, w)
 	var d time.Duration
 	var ans flow.Answer
 	switch w.Kind {
@@ -88,6 +90,16 @@ func (m *Manager) armWait(instanceID, contactID string, w *flow.Wait) {
 			return ans, true
 		})
 	})
+}
+
+// markSecureWait records whether the contact's flow now waits for stored input (w nil: it
+// waits for nothing), for AwaitsSecureInput.
+func (m *Manager) markSecureWait(instanceID, contactID string, w *flow.Wait) {
+	if w != nil && w.Kind == flow.WaitInput && w.Input != nil && w.Input.Sensitive {
+		m.secureWaits.Store(instanceID+"/"+contactID, struct{}{})
+	} else {
+		m.secureWaits.Delete(instanceID + "/" + contactID)
+	}
 }
 
 // rebuild restores, for every instance, what was in progress when the node stopped: flows
@@ -137,7 +149,7 @@ func (m *Manager) rebuildInstance(ctx context.Context, instanceID string) error 
 		case contact.StateScheduled:
 			m.Started(c)
 		case contact.StateInFlow:
-			_, s, err := m.load(ctx, c.InstanceID, c.ID)
+			_, s, _, err := m.load(ctx, c.InstanceID, c.ID)
 			if err == nil && s.Waiting() {
 				m.armWait(c.InstanceID, c.ID, s.Wait)
 			}

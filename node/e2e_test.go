@@ -43,6 +43,12 @@ type testNode struct {
 
 func startNode(t *testing.T) *testNode { return startNodeAt(t, t.TempDir(), nil) }
 
+// startNodeLogging is startNode with the node logging to log.
+func startNodeLogging(t *testing.T, log *slog.Logger) *testNode {
+	t.Helper()
+	return startNodeAt(t, t.TempDir(), func(c *node.Config) { c.Logger = log })
+}
+
 // startNodeAt opens the node of the data directory dir (configure may change its
 // configuration), bootstraps the instance "demo" (created on first use, a new operator key
 // each time) and serves it on a free loopback port.

@@ -23,6 +23,7 @@ import (
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 	"github.com/ringfence/ringfence/store/postgres"
 	"github.com/ringfence/ringfence/store/sqlite"
@@ -177,7 +178,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	secrets := keyring.NewEnvelope(kr, nil)
-	opts := sqlstore.Options{Logger: cfg.Logger, Sealer: secrets}
+	// The contact-attribute search index is keyed with a key derived from the keyring's
+	// keyed-hash key, apart from the flow-log key.
+	indexKey := kr.Hasher().Sum(secret.New([]byte("ringfence contact attribute index v1")))
+	opts := sqlstore.Options{Logger: cfg.Logger, Sealer: secrets, Hasher: keyring.NewHasher(secret.New([]byte(indexKey)))}
 	var st *sqlstore.Store
 	if cfg.DatabaseURL == "" {
 		st, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "ringfence.db"), opts)

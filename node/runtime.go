@@ -183,6 +183,19 @@ func (c chatInput) CustomerMessage(ctx context.Context, instanceID, contactID st
 	_ = c.m.CustomerInput(ctx, instanceID, contactID, item.Content)
 }
 
+// AwaitsSecureInput implements chat.SecureInputs: a message answering a flow that stores
+// the input goes to the flow only.
+func (c chatInput) AwaitsSecureInput(instanceID, contactID string) bool {
+	return c.m.AwaitsSecureInput(instanceID, contactID)
+}
+
+func (c chatInput) SecureInput(ctx context.Context, instanceID, contactID string, content secret.Value[string]) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	// A flow no longer waiting for it drops the input: it is never used as ordinary input.
+	_ = c.m.SecureInput(ctx, instanceID, contactID, content)
+}
+
 func (c chatInput) ParticipantLeft(ctx context.Context, instanceID, contactID, _ string, role chat.Role) {
 	if role != chat.RoleCustomer {
 		return

@@ -16,6 +16,7 @@ const (
 	cMaskCard byte = 0x01 // "[CARD]" or a card found in this pass
 	cMask     byte = 0x02 // "[CVV]", "[SSN]", "[IBAN]", "[ROUTING]" or such a finding
 	cBIN      byte = 0x03 // "[CARD 411111******1111]" (BIN + last 4 token)
+	cIdent    byte = 0x04 // a digit inside an identifier (see findIdentifiers)
 	cOther    byte = 0x7f
 )
 
@@ -31,13 +32,15 @@ func isSep(c byte) bool    { return c == ' ' || c == '-' || c == '.' }
 func isMask(c byte) bool   { return c >= cMaskCard && c <= cBIN }
 
 // alnumLike reports whether c counts as part of a word for IBAN boundaries. Masks count,
-// so that text around a redaction behaves the same on a second pass.
-func alnumLike(c byte) bool { return isDigit(c) || isLetter(c) || isMask(c) }
+// so that text around a redaction behaves the same on a second pass; so do digits set aside
+// in a UUID.
+func alnumLike(c byte) bool { return isDigit(c) || isLetter(c) || isMask(c) || c == cIdent }
 
-// weight is 1 for characters that count toward context distance: everything but digits,
-// separators and masks, so that replacing digits by a mask never changes a distance.
+// weight is 1 for characters that count toward context distance: everything but digits
+// (identifier digits included), separators and masks, so that replacing digits by a mask, or
+// setting digits aside as part of an identifier, never changes a distance.
 func weight(c byte) int32 {
-	if isDigit(c) || isSep(c) || isMask(c) {
+	if isDigit(c) || isSep(c) || isMask(c) || c == cIdent {
 		return 0
 	}
 	return 1

@@ -69,6 +69,14 @@ func genText(t *rapid.T, label string) string {
 	return rapid.StringOfN(rapid.SampledFrom(textRunes), 0, 60, -1).Draw(t, label)
 }
 
+// boundaries end the text around a PAN so that the PAN is not part of a hex identifier
+// (identifier.go): punctuation, white space, or a letter outside a-f.
+var boundaries = []string{" ", ".", ",", ":", "#", "\n", "(", "g", "Z", "x", "カ"}
+
+func genBoundary(t *rapid.T, label string) string {
+	return rapid.SampledFrom(boundaries).Draw(t, label)
+}
+
 // digitsOnly projects s onto its decimal digits (any script), as ASCII.
 func digitsOnly(s string) string {
 	var b strings.Builder
@@ -90,7 +98,7 @@ func TestPropertyPANRedacted(t *testing.T) {
 		r := redact.New(p)
 		rapid.Check(t, func(t *rapid.T) {
 			pan := genPAN(t)
-			in := genText(t, "before") + render(t, pan) + genText(t, "after")
+			in := genText(t, "before") + genBoundary(t, "open") + render(t, pan) + genBoundary(t, "close") + genText(t, "after")
 			out, fs := r.Redact(in)
 			if strings.Contains(digitsOnly(out), pan) {
 				t.Fatalf("Redact(%q) = %q still holds PAN %s", in, out, pan)
@@ -105,6 +113,51 @@ func TestPropertyPANRedacted(t *testing.T) {
 	}
 }
 
+// genUUID draws a UUID in its text form, lower or upper case, biased toward long digit runs.
+func genUUID(t *rapid.T) string {
+	hex := rapid.SampledFrom([]string{"0123456789abcdef", "0123456789ABCDEF", "0123456789", "01234567890123456789abcdef"}).Draw(t, "alphabet")
+	var b strings.Builder
+	for i := range 32 {
+		if i == 8 || i == 12 || i == 16 || i == 20 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(hex[rapid.IntRange(0, len(hex)-1).Draw(t, "hex")])
+	}
+	return b.String()
+}
+
+// TestPropertyIdentifiersUnchanged: UUIDs (contact IDs, inside ARNs or alone) and hex runs
+// that mix letters and digits are never redacted, whatever digits they hold.
+func TestPropertyIdentifiersUnchanged(t *testing.T) {
+	t.Parallel()
+	for _, p := range []redact.Policy{{Card: redact.CardMaskAll}, {Card: redact.CardBINLast4}} {
+		r := redact.New(p)
+		rapid.Check(t, func(t *rapid.T) {
+			var id string
+			switch rapid.IntRange(0, 2).Draw(t, "form") {
+			case 0:
+				id = genUUID(t)
+			case 1:
+				id = "arn:aws:connect:us-east-1:111122223333:instance/" + genUUID(t) + "/contact/" + genUUID(t)
+			default:
+				// A hex run with at least one letter touching a digit. Two letters then digits
+				// could be a valid IBAN as a whole (an IBAN wins), so letters come one or 3+.
+				d := rapid.StringOfN(rapid.SampledFrom([]rune("0123456789")), 9, 40, -1).Draw(t, "digits")
+				l := rapid.StringOfN(rapid.SampledFrom([]rune("abcdefABCDEF")), 1, 8, -1).Filter(func(s string) bool { return len(s) != 2 }).Draw(t, "letters")
+				tail := rapid.StringOfN(rapid.SampledFrom([]rune("0123456789abcdef")), 0, 24, -1).Draw(t, "tail")
+				id = l + d + tail
+				if rapid.Bool().Draw(t, "letters last") {
+					id = d + l + tail
+				}
+			}
+			in := "contact " + id + " done"
+			if out, fs := r.Redact(in); out != in {
+				t.Fatalf("Redact(%q) = %q (findings %v), want it unchanged", in, out, fs)
+			}
+		})
+	}
+}
+
 // pieces build adversarial text for the idempotence property.
 var pieces = []string{
 	"4111111111111111", "4111", "1111", "5555 5555 5555 4444", "378282246310005", "123", "1234",
@@ -112,6 +165,7 @@ var pieces = []string{
 	"cvv", "security", "code", "routing", "bank", "card", "[CARD]", "[CVV]", "[SSN]", "[", "]",
 	"[CARD 411111******1111]", "[CARD ", "******", " ", " ", "-", ".", "/", "\u200b", "４", "１",
 	"a", "Z", "é", "\n", "0", "9", ":",
+	"8f14e45f-ceea-467a-9af1-123456789abc", "deadbeef", "ab", "zz", "x", "_", "f0", "ssn",
 }
 
 func TestPropertyIdempotent(t *testing.T) {

@@ -5,7 +5,9 @@
 // Detection works on a normalized view of the text: any Unicode decimal digit (fullwidth
 // "４１１１" included) counts as its digit, zero-width and other invisible format characters
 // are ignored, and digits may be grouped with spaces, dashes or dots. Each detector reads
-// every character a bounded number of times, so Redact is linear in the input.
+// every character a bounded number of times, so Redact is linear in the input. Digits inside
+// machine identifiers (UUIDs, hex runs, the parts of ARNs, codes such as "AB123456789") are
+// not taken for SSNs, routing numbers or CVVs; see identifier.go for the exact rule.
 //
 // Replacements are fixed tokens ("[CARD]", "[CVV]", "[SSN]", "[IBAN]", "[ROUTING]", or
 // "[CARD 411111******1111]" where a profile may see BIN and last 4). A later Redact leaves
@@ -90,6 +92,7 @@ type scan struct {
 	groups   []group
 	prefix   []int32 // prefix[i] = sum of weight(n[k].c) for k < i
 	findings []finding
+	weak     []span // alphanumeric identifiers (see findIdentifiers)
 }
 
 // add records f and masks its characters so that later stages skip them.
@@ -129,9 +132,12 @@ func (r *Redactor) Redact(text string) (string, []Finding) {
 			}
 		}
 	}
+	s.setUUIDsAside()
 	s.detectIBANs()
+	s.findIdentifiers()
 	s.groups = buildGroups(s.n, s.groups)
 	s.detectCards()
+	s.setWeakAside()
 	s.prefix = slices.Grow(s.prefix[:0], len(s.n)+1)[:len(s.n)+1]
 	s.prefix[0] = 0
 	for i, c := range s.n {

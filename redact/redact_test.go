@@ -215,3 +215,41 @@ func TestConcurrentRedact(t *testing.T) {
 		<-done
 	}
 }
+
+// TestIdentifiersLeftAlone is the regression test for digits inside identifiers: a contact ID
+// whose last group holds nine digits in a row was redacted as an SSN.
+func TestIdentifiersLeftAlone(t *testing.T) {
+	t.Parallel()
+	r := redact.New(redact.Policy{})
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"uuid with nine digits", "contact 8f14e45f-ceea-467a-9af1-123456789abc ended", "contact 8f14e45f-ceea-467a-9af1-123456789abc ended"},
+		{"uuid with nine digits first", "8f14e45f-ceea-467a-9af1-a12345678900", "8f14e45f-ceea-467a-9af1-a12345678900"},
+		{"uuid of digits only", "12345678-1234-4123-8123-123456789012", "12345678-1234-4123-8123-123456789012"},
+		{"upper-case uuid", "8F14E45F-CEEA-467A-9AF1-123456789ABC", "8F14E45F-CEEA-467A-9AF1-123456789ABC"},
+		{"contact arn", "arn:aws:connect:us-east-1:111122223333:instance/5b2f4c3e-0d1a-4e6b-9c7d-8e9f0a1b2c3d/contact/8f14e45f-ceea-467a-9af1-123456789abc",
+			"arn:aws:connect:us-east-1:111122223333:instance/5b2f4c3e-0d1a-4e6b-9c7d-8e9f0a1b2c3d/contact/8f14e45f-ceea-467a-9af1-123456789abc"},
+		{"hex digest", "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		{"hex run with a card inside", "deadbeef4111111111111111cafe", "deadbeef4111111111111111cafe"},
+		{"code with nine digits", "case AB123456789 opened", "case AB123456789 opened"},
+		{"code with cvv context", "cvv x123y", "cvv x123y"},
+		// Numbers set apart from letters are still found.
+		{"card after word glued", "card4111111111111111", "card[CARD]"},
+		{"card in alphanumeric code", "zz4111111111111111", "zz[CARD]"},
+		{"ssn after dash", "ssn-123-45-6789", "ssn-[SSN]"},
+		{"ssn after colon", "ssn:123456789", "ssn:[SSN]"},
+		{"card after word and dash", "card-4111-1111-1111-1111", "card-[CARD]"},
+		{"ssn beside uuid", "8f14e45f-ceea-467a-9af1-123456789abc 123-45-6789", "8f14e45f-ceea-467a-9af1-123456789abc [SSN]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _ := r.Redact(tc.in)
+			if got != tc.want {
+				t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if again, _ := r.Redact(got); again != got {
+				t.Errorf("Redact(Redact(%q)) = %q, want %q", tc.in, again, got)
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ type Tx interface {
 	instance.Store
 	instance.SecurityKeyStore
 	instance.PromptStore
+	instance.DataProtectionStore
 	identity.KeyStore
 	identity.UserDirectory
 	identity.SecurityProfileStore

@@ -290,6 +290,39 @@ func TestRedaction(t *testing.T) {
 	}
 }
 
+// TestSecureInput: while the flow waits for stored input, the customer's message reaches the
+// flow only; the transcript, the sockets and the sealed store hold the placeholder. The next
+// message is an ordinary one again.
+func TestSecureInput(t *testing.T) {
+	e := newEnv(t, chat.Limits{})
+	cust := e.start("contact-1", "Customer")
+	agent := e.agent("contact-1", "Agent")
+	cs, as := cust.subscribe(), agent.subscribe()
+	const pin = "7319"
+	e.events.mu.Lock()
+	e.events.secure = true
+	e.events.mu.Unlock()
+	sent := cust.send(pin)
+	for name, s := range map[string]*participantclient.Subscription{"agent": as, "customer": cs} {
+		if it := next(t, s); it.ID != sent.ID || it.Content != chat.SecureInputPlaceholder {
+			t.Errorf("%s socket got %q, want %q", name, it.Content, chat.SecureInputPlaceholder)
+		}
+	}
+	cust.send("thanks")
+	tr := agent.transcript()
+	if got := []string{tr[len(tr)-2].Content, tr[len(tr)-1].Content}; !cmp.Equal(got, []string{chat.SecureInputPlaceholder, "thanks"}) {
+		t.Errorf("transcript ends %q, want the placeholder then the next message", got)
+	}
+	e.events.mu.Lock()
+	defer e.events.mu.Unlock()
+	if !cmp.Equal(e.events.inputs, []string{pin}) {
+		t.Errorf("secure inputs = %q, want [%q]", e.events.inputs, pin)
+	}
+	if len(e.events.messages) != 1 || e.events.messages[0].Content != "thanks" {
+		t.Errorf("customer messages = %+v, want only the second one", e.events.messages)
+	}
+}
+
 // TestIdempotency: the same ClientToken stores one message and answers the same Id.
 func TestIdempotency(t *testing.T) {
 	e := newEnv(t, chat.Limits{})

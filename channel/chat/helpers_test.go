@@ -14,6 +14,7 @@ import (
 	"github.com/ringfence/ringfence/channel/chat/participantclient"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 	"github.com/ringfence/ringfence/store/sqlite"
 	"github.com/ringfence/ringfence/store/sqlstore"
@@ -37,11 +38,27 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// events records what the Service tells the contact runtime.
+// events records what the Service tells the contact runtime. While secure is set it also
+// answers chat.SecureInputs: the flow waits for stored input.
 type events struct {
 	mu       sync.Mutex
 	messages []chat.Item
 	left     []chat.Role
+	secure   bool
+	inputs   []string
+}
+
+func (e *events) AwaitsSecureInput(_, _ string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.secure
+}
+
+func (e *events) SecureInput(_ context.Context, _, _ string, in secret.Value[string]) {
+	e.mu.Lock()
+	e.inputs = append(e.inputs, in.Reveal())
+	e.secure = false
+	e.mu.Unlock()
 }
 
 func (e *events) CustomerMessage(_ context.Context, _, _ string, it chat.Item) {

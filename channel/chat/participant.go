@@ -214,7 +214,8 @@ type Sent struct {
 
 // SendMessage stores a participant's message (redacted, sealed) with ev, delivers it to
 // every socket of the contact (the sender's too) and, for the customer, calls
-// Events.CustomerMessage. A repeated ClientToken returns the first call's answer and stores
+// Events.CustomerMessage (or, while the flow waits for secure input, stores and delivers
+// SecureInputPlaceholder and calls SecureInputs.SecureInput; see SecureInputs). A repeated ClientToken returns the first call's answer and stores
 // nothing. Errors: AccessDeniedException (token, ended chat), ValidationException (content
 // type not supported by the chat, empty or too long content), ThrottlingException.
 func (s *Service) SendMessage(ctx context.Context, ev *audit.Event, req SendRequest) (Sent, error) {
@@ -229,7 +230,14 @@ func (s *Service) SendMessage(ctx context.Context, ev *audit.Event, req SendRequ
 	if !s.allow(b.part.InstanceID, b.part.ParticipantID) {
 		return Sent{}, s.record(ctx, ev, apierr.New(apierr.CodeThrottling, "rate exceeded: at most %g messages and events per second per participant", s.limits.MessagesPerSecond))
 	}
-	it, red, err := s.newItem(ctx, b.part, TypeMessage, req.ContentType, req.Content, req.ClientToken, s.now())
+	// A customer answering a secure-input flow: the content goes to the flow only.
+	si, _ := s.cfg.Events.(SecureInputs)
+	secure := b.part.Role == RoleCustomer && si != nil && si.AwaitsSecureInput(b.chat.InstanceID, b.chat.ContactID)
+	content := req.Content
+	if secure {
+		content = SecureInputPlaceholder
+	}
+	it, red, err := s.newItem(ctx, b.part, TypeMessage, req.ContentType, content, req.ClientToken, s.now())
 	if err != nil {
 		return Sent{}, s.record(ctx, ev, err)
 	}
@@ -244,7 +252,11 @@ func (s *Service) SendMessage(ctx context.Context, ev *audit.Event, req SendRequ
 		s.publish(b.chat.InstanceID, b.chat.ContactID, []Item{out}, CloseNone, "")
 	}
 	unlock()
-	if !repeat && b.part.Role == RoleCustomer && s.cfg.Events != nil {
+	switch {
+	case repeat || b.part.Role != RoleCustomer || s.cfg.Events == nil:
+	case secure:
+		si.SecureInput(ctx, b.chat.InstanceID, b.chat.ContactID, secret.New(req.Content))
+	default:
 		s.cfg.Events.CustomerMessage(ctx, b.chat.InstanceID, b.chat.ContactID, out)
 	}
 	return Sent{ID: stored.ID, AbsoluteTime: stored.AbsoluteTime}, nil

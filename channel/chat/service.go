@@ -100,6 +100,26 @@ type Events interface {
 	ParticipantLeft(ctx context.Context, instanceID, contactID, participantID string, role Role)
 }
 
+// SecureInputs is an optional interface of Events, for flows that capture sensitive input
+// in a chat (GetParticipantInput with StoreInput "True", often with InputEncryption). When
+// Events implements it and AwaitsSecureInput is true as a customer message arrives, the
+// message content is neither stored nor delivered: the transcript and every participant get
+// SecureInputPlaceholder instead, and the content goes to SecureInput (not to
+// CustomerMessage), as a secret the flow alone reveals.
+type SecureInputs interface {
+	// AwaitsSecureInput reports whether the contact's flow waits for stored input. It must
+	// be quick (it runs before the message is stored) and must not call back into the
+	// Service.
+	AwaitsSecureInput(instanceID, contactID string) bool
+	// SecureInput hands the customer's input to the waiting flow. It is called, like
+	// CustomerMessage, after the placeholder is durable and delivered.
+	SecureInput(ctx context.Context, instanceID, contactID string, content secret.Value[string])
+}
+
+// SecureInputPlaceholder is the content a customer message answering a secure-input flow
+// has in the transcript and on every participant's socket.
+const SecureInputPlaceholder = "[SECURE INPUT]"
+
 // Config configures a Service.
 type Config struct {
 	// Store runs the transactions. Required.

@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ringfence/ringfence/flow/flowcli"
 	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/node"
 	"github.com/ringfence/ringfence/secret"
 )
@@ -139,8 +141,73 @@ func adminCmd(environ []string) *cobra.Command {
 		addNodeFlags(sub.Flags())
 		inst.AddCommand(sub)
 	}
-	c.AddCommand(inst)
+	c.AddCommand(inst, dataProtectionCmd(environ))
 	c.AddCommand(ssoCommands(environ)...)
+	return c
+}
+
+// dataProtectionCmd shows or changes an instance's data-protection settings.
+func dataProtectionCmd(environ []string) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "data-protection --instance ID [--sensitive-attributes NAMES] [--policy mask|bin-last4]",
+		Short: "Show or change which contact attributes are sensitive and how card numbers are kept (audited)",
+		Long: `Without --sensitive-attributes or --policy, print the instance's settings.
+
+--sensitive-attributes takes comma-separated attribute keys; a key ending in '*' names a
+prefix ("card_*"). It replaces the whole list; an empty value clears it. Sensitive attributes
+are kept exactly as set (sealed), never written to contact records or flow logs (a keyed hash
+stands in), not searchable, and shown only to profiles holding Ringfence.DecryptedFields.View.
+Every other attribute value, task names and descriptions are redacted before storage.
+
+--policy mask replaces card numbers with [CARD]; bin-last4 keeps the first six and last four
+digits for viewers holding UnredactedData.View (everyone else still sees [CARD]).`,
+		Args: cobra.NoArgs,
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
+			inst, _ := cmd.Flags().GetString("instance")
+			if inst == "" {
+				return errors.New("--instance is required")
+			}
+			var ch node.DataProtectionChange
+			if cmd.Flags().Changed("sensitive-attributes") {
+				raw, _ := cmd.Flags().GetString("sensitive-attributes")
+				names := []string{}
+				for _, name := range strings.Split(raw, ",") {
+					if name = strings.TrimSpace(name); name != "" {
+						names = append(names, name)
+					}
+				}
+				ch.SensitiveAttributes = &names
+			}
+			if cmd.Flags().Changed("policy") {
+				p, _ := cmd.Flags().GetString("policy")
+				cd := instance.CardDisplay(p)
+				ch.CardDisplay = &cd
+			}
+			var (
+				d   instance.DataProtection
+				err error
+			)
+			if ch.SensitiveAttributes == nil && ch.CardDisplay == nil {
+				d, err = n.DataProtection(cmd.Context(), inst)
+			} else {
+				d, err = n.SetDataProtection(cmd.Context(), inst, ch)
+			}
+			if err != nil {
+				return err
+			}
+			updated := "never"
+			if !d.UpdatedTime.IsZero() {
+				updated = d.UpdatedTime.Format("2006-01-02T15:04:05.000Z")
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "instance_id=%s\nsensitive_attributes=%s\ncard_policy=%s\nupdated=%s\n",
+				inst, strings.Join(d.SensitiveAttributes, ","), d.Card(), updated)
+			return nil
+		}),
+	}
+	c.Flags().String("instance", "", "instance ID")
+	c.Flags().String("sensitive-attributes", "", "comma-separated attribute keys or 'prefix*' patterns (replaces the list; empty clears it)")
+	c.Flags().String("policy", "", "card policy: mask or bin-last4")
+	addNodeFlags(c.Flags())
 	return c
 }
 

@@ -43,7 +43,7 @@ func openTest(t *testing.T) store.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String(), sqlstore.Options{Sealer: storetest.NewSealer(t)})
+	s, err := postgres.Open(ctx, u.String(), sqlstore.Options{Sealer: storetest.NewSealer(t), Hasher: storetest.NewHasher(t)})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -21,7 +21,7 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T) store.Store {
 			path := filepath.Join(t.TempDir(), "ringfence.db")
-			s, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: storetest.NewSealer(t)})
+			s, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: storetest.NewSealer(t), Hasher: storetest.NewHasher(t)})
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}
@@ -48,7 +48,7 @@ func TestContract(t *testing.T) {
 func TestSensitiveColumnsSealedOnDisk(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ringfence.db")
-	s, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: storetest.NewSealer(t)})
+	s, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: storetest.NewSealer(t), Hasher: storetest.NewHasher(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

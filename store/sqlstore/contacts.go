@@ -241,6 +241,13 @@ func (t *txn) SearchContacts(ctx context.Context, instanceID string, q contact.Q
 	in("queue_id", q.QueueIDs)
 	in("agent_id", q.AgentIDs)
 	in("initiation_method", methods)
+	attrWhere, attrArgs, err := t.attributeWhere(instanceID, q)
+	if err != nil {
+		return nil, err
+	}
+	if attrWhere != "" {
+		where, args = append(where, attrWhere), append(args, attrArgs...)
+	}
 	order := "ASC"
 	if q.AfterID != "" {
 		cmp := ">"

@@ -50,6 +50,10 @@ type Options struct {
 	// sessions, contact-record bodies) with the row's instance, table, ID and column as AAD.
 	// Without one, writing or reading those columns fails; nothing is ever stored in clear.
 	Sealer Sealer
+	// Hasher keys the contact-attribute search index (contact.Store.IndexAttributes): the
+	// index holds keyed hashes, never values. Without one no attribute is indexed and
+	// searches on attributes are refused.
+	Hasher *keyring.Hasher
 }
 
 // Sealer seals and opens column values; *keyring.Envelope implements it.

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -48,8 +50,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SecurityKeys", func(t *testing.T) { t.Parallel(); testSecurityKeys(t, h) })
 	t.Run("Functions", func(t *testing.T) { t.Parallel(); testFunctions(t, h) })
 	t.Run("Prompts", func(t *testing.T) { t.Parallel(); testPrompts(t, h) })
+	t.Run("DataProtection", func(t *testing.T) { t.Parallel(); testDataProtection(t, h) })
 	t.Run("Contacts", func(t *testing.T) { t.Parallel(); testContacts(t, h) })
 	t.Run("ContactSearch", func(t *testing.T) { t.Parallel(); testContactSearch(t, h) })
+	t.Run("ContactAttributeSearch", func(t *testing.T) { t.Parallel(); testContactAttributeSearch(t, h) })
 	t.Run("ContactRecords", func(t *testing.T) { t.Parallel(); testContactRecords(t, h) })
 	t.Run("RoutingHours", func(t *testing.T) { t.Parallel(); testRoutingHours(t, h) })
 	t.Run("RoutingQueuesAndProfiles", func(t *testing.T) { t.Parallel(); testRoutingQueuesAndProfiles(t, h) })
@@ -415,4 +419,15 @@ func NewSealer(t *testing.T) *keyring.Envelope {
 		t.Fatalf("keyring: %v", err)
 	}
 	return keyring.NewEnvelope(l, nil)
+}
+
+// NewHasher returns a keyed hasher with a random key, for Options.Hasher (the contact
+// attribute search index).
+func NewHasher(t *testing.T) *keyring.Hasher {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	return keyring.NewHasher(secret.New(key))
 }
