@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
@@ -203,10 +204,11 @@ func (s *Server) listStatuses(c *call) (any, error) {
 }
 
 // putStatus implements PUT /agent/v1/status {"AgentStatusId"}: it stores the agent's status
-// (as PutUserStatus does; the status must be ENABLED) with the audit event, then applies it
-// in the router with the user's routing profile. When the router refuses (the routing
-// profile is unknown to it), the stored status stays, a second audit event
-// ("agentapi.ApplyAgentStatus", failure) records the refusal and the error is returned.
+// (as PutUserStatus does; the status must be ENABLED) with the call's audit event, then the
+// router applies it with the user's routing profile (lifecycle.Manager.SetAgentStatus). When
+// the router refuses (the routing profile is unknown to it), the stored status stays, a
+// system audit event ("routing.ApplyAgentStatus", failure) records the refusal and the error
+// is returned.
 func (s *Server) putStatus(c *call) (any, error) {
 	inst, uid := c.caller.InstanceID, c.caller.UserID
 	c.ev.Resource = uid
@@ -219,40 +221,31 @@ func (s *Server) putStatus(c *call) (any, error) {
 	if err := checkID("AgentStatusId", in.AgentStatusId); err != nil {
 		return nil, err
 	}
-	var (
-		u   identity.User
-		rec routing.AgentStatusRecord
-	)
+	var rec routing.AgentStatusRecord
 	c.ev.Details = map[string]string{"agent_status_id": in.AgentStatusId}
 	since := s.cfg.Clock().UTC().Truncate(time.Millisecond)
-	err := c.update(s, func(ctx context.Context, tx store.Tx) error {
+	var view routing.AgentView
+	err := c.runtime(func(ev *audit.Event) error {
 		var err error
-		if u, err = tx.GetUser(ctx, inst, uid); err != nil {
-			return err
-		}
-		if u.RoutingProfileID == "" {
-			return apierr.InvalidRequest("the user has no routing profile")
-		}
-		if rec, err = tx.GetAgentStatus(ctx, inst, in.AgentStatusId); err != nil {
-			return err
-		}
-		if rec.State != routing.AgentStatusEnabled {
-			return apierr.InvalidRequest(fmt.Sprintf("agent status %q is disabled", rec.Name))
-		}
-		return tx.SetUserStatus(ctx, routing.UserStatus{InstanceID: inst, UserID: uid, AgentStatusID: rec.ID, Since: since})
+		view, err = s.mgr.SetAgentStatus(c.ctx, ev, inst, uid, func(ctx context.Context, tx store.Tx) (string, routing.AgentStatus, error) {
+			u, err := tx.GetUser(ctx, inst, uid)
+			if err != nil {
+				return "", routing.AgentStatus{}, err
+			}
+			if u.RoutingProfileID == "" {
+				return "", routing.AgentStatus{}, apierr.InvalidRequest("the user has no routing profile")
+			}
+			if rec, err = tx.GetAgentStatus(ctx, inst, in.AgentStatusId); err != nil {
+				return "", routing.AgentStatus{}, err
+			}
+			if rec.State != routing.AgentStatusEnabled {
+				return "", routing.AgentStatus{}, apierr.InvalidRequest(fmt.Sprintf("agent status %q is disabled", rec.Name))
+			}
+			return u.RoutingProfileID, rec.AgentStatus, tx.SetUserStatus(ctx, routing.UserStatus{InstanceID: inst, UserID: uid, AgentStatusID: rec.ID, Since: since})
+		})
+		return err
 	})
 	if err != nil {
-		return nil, err
-	}
-	view, err := s.mgr.AgentStatus(c.ctx, inst, uid, u.RoutingProfileID, rec.AgentStatus)
-	if err != nil {
-		ev := s.event(c.r, "ApplyAgentStatus", c.ev.RequestID)
-		ev.Actor, ev.InstanceID, ev.Resource = c.ev.Actor, inst, uid
-		ev.Details = map[string]string{"agent_status_id": rec.ID, "routing_profile_id": u.RoutingProfileID}
-		ev.Stamp(err)
-		if rerr := s.st.Record(c.ctx, ev); rerr != nil {
-			return nil, rerr
-		}
 		return nil, err
 	}
 	return struct {

@@ -162,6 +162,7 @@ func (e *env) seed() {
 		for _, q := range []routing.QuickConnectRecord{
 			{ID: "qc-billing", Name: "Billing", Type: routing.QuickConnectQueue, QueueID: "q-billing"},
 			{ID: "qc-agent1", Name: "Agent one", Type: routing.QuickConnectUser, UserID: "agent1"},
+			{ID: "qc-agent2", Name: "Agent two", Type: routing.QuickConnectUser, UserID: "agent2"},
 			{ID: "qc-phone", Name: "Phone", Type: routing.QuickConnectPhoneNumber, PhoneNumber: "+15555550100"},
 		} {
 			q.InstanceID, q.Tags, q.LastModified = instA, map[string]string{}, now
@@ -684,7 +685,7 @@ func TestChatAcceptGivesParticipantToken(t *testing.T) {
 }
 
 // TestTransferAndReject: reject puts the agent in MISSED; a connected contact is transferred
-// through a QUEUE quick connect; USER and PHONE_NUMBER quick connects are not implemented.
+// through a QUEUE quick connect; a PHONE_NUMBER quick connect cannot take a task.
 func TestTransferAndReject(t *testing.T) {
 	e := newEnv(t)
 	ws := e.dial("agent1")
@@ -710,8 +711,7 @@ func TestTransferAndReject(t *testing.T) {
 	xfer := "/agent/v1/contacts/" + id + "/transfer"
 	e.want("agent1", "POST", xfer, map[string]string{}, nil, 400, "InvalidParameterException")
 	e.want("agent1", "POST", xfer, map[string]string{"QueueId": "q-billing", "QuickConnectId": "qc-billing"}, nil, 400, "InvalidParameterException")
-	e.want("agent1", "POST", xfer, map[string]string{"QuickConnectId": "qc-agent1"}, nil, 501, "NotImplementedException")
-	e.want("agent1", "POST", xfer, map[string]string{"QuickConnectId": "qc-phone"}, nil, 501, "NotImplementedException")
+	e.want("agent1", "POST", xfer, map[string]string{"QuickConnectId": "qc-phone"}, nil, 400, "InvalidRequestException")
 	e.want("agent1", "POST", xfer, map[string]string{"QuickConnectId": "qc-none"}, nil, 404, "ResourceNotFoundException")
 	e.want("agent2", "POST", xfer, map[string]string{"QuickConnectId": "qc-billing"}, nil, 404, "ResourceNotFoundException")
 	e.want("agent1", "POST", xfer, map[string]string{"QueueId": "q-unknown"}, nil, 404, "ResourceNotFoundException")
@@ -723,5 +723,38 @@ func TestTransferAndReject(t *testing.T) {
 	c := e.stored(id)
 	if c.State != contact.StateQueued || c.Queue.QueueID != "q-billing" {
 		t.Errorf("after transfer: %s in %q", c.State, c.Queue.QueueID)
+	}
+}
+
+// TestTransferToAgentQuickConnect: a USER quick connect puts the contact in that agent's own
+// queue; the agent gets it, the first agent is in after-contact work.
+func TestTransferToAgentQuickConnect(t *testing.T) {
+	e := newEnv(t)
+	ws1, ws2 := e.dial("agent1"), e.dial("agent2")
+	e.want("agent1", "PUT", "/agent/v1/status", map[string]string{"AgentStatusId": "st-available"}, nil, 200, "")
+	id := e.startTask(contact.ChannelTask)
+	offer := ws1.next(string(routing.EventOfferMade))
+	e.want("agent1", "POST", "/agent/v1/offers/"+offer.OfferId+"/accept", nil, nil, 200, "")
+	e.waitContact("agent1", id, contact.StateConnected)
+	// agent2 is not routable yet: the contact waits in its agent queue.
+	var out agentapi.TransferOut
+	e.want("agent1", "POST", "/agent/v1/contacts/"+id+"/transfer", map[string]string{"QuickConnectId": "qc-agent2"}, nil, 404, "ResourceNotFoundException")
+	e.want("agent2", "PUT", "/agent/v1/status", map[string]string{"AgentStatusId": "st-offline"}, nil, 200, "")
+	e.want("agent1", "POST", "/agent/v1/contacts/"+id+"/transfer", map[string]string{"QuickConnectId": "qc-agent2"}, &out, 200, "")
+	if out.AgentId != "agent2" || out.QueueId != "" || out.ContactId != id {
+		t.Errorf("transfer answer: %+v", out)
+	}
+	if c := e.stored(id); c.State != contact.StateQueued || c.Queue.QueueID != contact.AgentQueueID("agent2") {
+		t.Errorf("after transfer: %s in %q", c.State, c.Queue.QueueID)
+	}
+	var me agentapi.Me
+	e.want("agent1", "GET", "/agent/v1/me", nil, &me, 200, "")
+	if len(me.AfterContactWork) != 1 || me.AfterContactWork[0].ContactId != id {
+		t.Errorf("agent1 after the transfer: %+v", me)
+	}
+	e.want("agent2", "PUT", "/agent/v1/status", map[string]string{"AgentStatusId": "st-available"}, nil, 200, "")
+	got := ws2.next(string(routing.EventOfferMade))
+	if got.ContactId != id {
+		t.Fatalf("offer to agent2: %+v", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/lifecycle"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
@@ -210,9 +211,13 @@ func (s *Server) completeACW(c *call) (any, error) {
 }
 
 // transferContact implements POST /agent/v1/contacts/{ContactId}/transfer with exactly one
-// of {"QueueId"} or {"QuickConnectId"}: a contact connected to the agent moves to the queue
-// (a QUEUE quick connect names one) and waits there afresh; the agent is freed. USER,
-// PHONE_NUMBER and FLOW quick connects are NotImplementedException.
+// of {"QueueId"} or {"QuickConnectId"}: a contact connected to the agent moves to the queue at
+// once, or where the quick connect sends it: a QUEUE quick connect to its queue, a USER quick
+// connect to that agent's queue, a FLOW quick connect into its flow; a quick connect with a
+// flow runs it first with the destination as the working queue (Connect's queue and agent
+// transfer flows). The contact waits there afresh; the agent goes to after-contact work. A
+// PHONE_NUMBER quick connect is InvalidRequestException for a chat or a task (only a call
+// can go to a phone number) and NotImplementedException for a call.
 func (s *Server) transferContact(c *call) (any, error) {
 	inst, uid := c.caller.InstanceID, c.caller.UserID
 	id := c.r.PathValue("ContactId")
@@ -230,34 +235,24 @@ func (s *Server) transferContact(c *call) (any, error) {
 	if (in.QueueId == "") == (in.QuickConnectId == "") {
 		return nil, apierr.InvalidParameter("give exactly one of QueueId and QuickConnectId")
 	}
-	queueID := in.QueueId
 	c.ev.Details = map[string]string{}
+	var qc *routing.QuickConnectRecord
 	if in.QuickConnectId != "" {
 		if err := checkID("QuickConnectId", in.QuickConnectId); err != nil {
 			return nil, err
 		}
 		c.ev.Details["quick_connect_id"] = in.QuickConnectId
-		var qc routing.QuickConnectRecord
 		err := s.st.View(c.ctx, nil, func(ctx context.Context, tx store.Tx) error {
-			var err error
-			qc, err = tx.GetQuickConnect(ctx, inst, in.QuickConnectId)
+			rec, err := tx.GetQuickConnect(ctx, inst, in.QuickConnectId)
+			qc = &rec
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		switch qc.Type {
-		case routing.QuickConnectQueue:
-			queueID = qc.QueueID
-		case routing.QuickConnectUser:
-			return nil, apierr.New(apierr.CodeNotImplemented, "transfer to an agent (USER quick connect) is not supported yet; use a QUEUE quick connect")
-		default:
-			return nil, apierr.New(apierr.CodeNotImplemented, "transfer through a %s quick connect is not supported yet; use a QUEUE quick connect", qc.Type)
-		}
-	} else if err := checkID("QueueId", queueID); err != nil {
+	} else if err := checkID("QueueId", in.QueueId); err != nil {
 		return nil, err
 	}
-	c.ev.Details["queue_id"] = queueID
 	h, err := s.holdOf(c.ctx, inst, uid, id)
 	if err != nil {
 		return nil, err
@@ -265,10 +260,45 @@ func (s *Server) transferContact(c *call) (any, error) {
 	if !h.inRouter || h.state != routing.ContactConnected {
 		return nil, apierr.NotFound("connected contact", id)
 	}
-	if err := c.runtime(func(ev *audit.Event) error { return s.mgr.TransferToQueue(c.ctx, ev, inst, id, queueID) }); err != nil {
+	target := lifecycle.Target{QueueID: in.QueueId}
+	if qc != nil {
+		ct, err := s.storedContact(c.ctx, inst, id)
+		if err != nil {
+			return nil, err
+		}
+		if target.QueueID, target.AgentID, target.FlowID, err = qc.Destination(routing.Channel(ct.Channel)); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range map[string]string{"queue_id": target.QueueID, "agent_id": target.AgentID, "flow_id": target.FlowID} {
+		if v != "" {
+			c.ev.Details[k] = v
+		}
+	}
+	if err := c.runtime(func(ev *audit.Event) error { return s.mgr.Transfer(c.ctx, ev, inst, id, target) }); err != nil {
 		return nil, err
 	}
-	return struct{ ContactId, QueueId string }{id, queueID}, nil
+	return TransferOut{ContactId: id, QueueId: target.QueueID, AgentId: target.AgentID, ContactFlowId: target.FlowID}, nil
+}
+
+// TransferOut is the answer of POST /agent/v1/contacts/{ContactId}/transfer: where the contact
+// went (QueueId, or AgentId for an agent's queue) and the flow it runs first, if any.
+type TransferOut struct {
+	ContactId     string
+	QueueId       string `json:",omitempty"`
+	AgentId       string `json:",omitempty"`
+	ContactFlowId string `json:",omitempty"`
+}
+
+// storedContact reads a contact.
+func (s *Server) storedContact(ctx context.Context, instanceID, contactID string) (contact.Contact, error) {
+	var ct contact.Contact
+	err := s.st.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		ct, err = tx.GetContact(ctx, instanceID, contactID)
+		return err
+	})
+	return ct, err
 }
 
 // HistoryItem is one contact of the agent's history: no attributes, no endpoints.

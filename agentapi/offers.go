@@ -2,11 +2,11 @@ package agentapi
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
-	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/lifecycle"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
@@ -34,28 +34,13 @@ type AcceptOut struct {
 	Participant *ParticipantOut `json:",omitempty"`
 }
 
-// heldByOffer finds the contact the agent holds under offerID (offered or connected), from
-// the router's view. Errors: ResourceNotFoundException for an offer that is not the agent's.
-func (s *Server) heldByOffer(ctx context.Context, instanceID, agentID, offerID string) (routing.HeldContact, error) {
-	view, err := s.mgr.Agent(ctx, instanceID, agentID)
-	if apierr.HasCode(err, apierr.CodeResourceNotFound) {
-		return routing.HeldContact{}, apierr.NotFound("offer", offerID)
-	}
-	if err != nil {
-		return routing.HeldContact{}, fmt.Errorf("agent view: %w", err)
-	}
-	for _, h := range view.Contacts {
-		if h.OfferID == offerID {
-			return h, nil
-		}
-	}
-	return routing.HeldContact{}, apierr.NotFound("offer", offerID)
-}
-
-// acceptOffer implements POST /agent/v1/offers/{OfferId}/accept. Accepting an offer already
-// accepted (its contact still connected to the agent) succeeds again with AlreadyAccepted.
-// On the accept that connects a CHAT contact the agent joins the chat as an AGENT
-// participant named after the user (first and last name, else the username).
+// acceptOffer implements POST /agent/v1/offers/{OfferId}/accept. The acceptance is stored
+// with the call's audit event before the router applies it. Accepting an offer already
+// accepted (its contact still connected to the agent) succeeds again with AlreadyAccepted
+// (the lifecycle answers it; nothing changes). An offer that expired, was rejected or
+// withdrawn is ResourceNotFoundException saying which and when. On the accept that connects
+// a CHAT contact the agent joins the chat as an AGENT participant named after the user
+// (first and last name, else the username).
 func (s *Server) acceptOffer(c *call) (any, error) {
 	inst, uid := c.caller.InstanceID, c.caller.UserID
 	offerID := c.r.PathValue("OfferId")
@@ -63,21 +48,21 @@ func (s *Server) acceptOffer(c *call) (any, error) {
 		return nil, err
 	}
 	c.ev.Resource = offerID
+	// One answer at a time per agent, so that an accept and its repetition cannot both add a
+	// chat participant.
 	unlock := s.lockAgent(inst, uid)
 	defer unlock()
-	held, err := s.heldByOffer(c.ctx, inst, uid, offerID)
+	var acc lifecycle.Accepted
+	err := c.runtime(func(ev *audit.Event) error {
+		var err error
+		acc, err = s.mgr.Accept(c.ctx, ev, inst, uid, offerID)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.ev.Details = map[string]string{"contact_id": held.ContactID}
-	out := AcceptOut{OfferId: offerID, ContactId: held.ContactID, Channel: held.Channel, AlreadyAccepted: held.State == routing.ContactConnected}
-	if out.AlreadyAccepted {
-		return out, nil
-	}
-	if err := s.mgr.Accept(c.ctx, inst, uid, offerID); err != nil {
-		return nil, err
-	}
-	if held.Channel != routing.ChannelChat || s.cfg.Chat == nil {
+	out := AcceptOut{OfferId: offerID, ContactId: acc.ContactID, Channel: acc.Channel, AlreadyAccepted: acc.Again}
+	if acc.Again || acc.Channel != routing.ChannelChat || s.cfg.Chat == nil {
 		return out, nil
 	}
 	var u identity.User
@@ -89,14 +74,28 @@ func (s *Server) acceptOffer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.cfg.Chat.AddAgentParticipant(c.ctx, inst, held.ContactID, displayName(u))
+	p, err := s.cfg.Chat.AddAgentParticipant(c.ctx, inst, acc.ContactID, displayName(u))
 	if err != nil {
-		c.ev.Details["participant"] = "refused"
+		s.recordParticipant(c, acc.ContactID, "", err)
 		return nil, err
 	}
-	c.ev.Details["participant_id"] = p.ID
+	s.recordParticipant(c, acc.ContactID, p.ID, nil)
 	out.Participant = &ParticipantOut{ParticipantId: p.ID, ParticipantToken: p.Token.Reveal(), Expiry: timestamp(p.Expiry)}
 	return out, nil
+}
+
+// recordParticipant audits the chat participant an accept added (or failed to add): the
+// acceptance itself was committed with the call's event.
+func (s *Server) recordParticipant(c *call, contactID, participantID string, err error) {
+	ev := s.event(c.r, "AddAgentParticipant", c.ev.RequestID)
+	ev.Actor, ev.InstanceID, ev.Resource = c.ev.Actor, c.caller.InstanceID, contactID
+	if participantID != "" {
+		ev.Details = map[string]string{"participant_id": participantID}
+	}
+	ev.Stamp(err)
+	if rerr := s.st.Record(c.ctx, ev); rerr != nil {
+		s.log.Error("agentapi: audit of a chat participant", "instance_id", c.caller.InstanceID, "contact_id", contactID, "error", rerr.Error())
+	}
 }
 
 // displayName is the name an agent shows in a chat.
@@ -109,7 +108,8 @@ func displayName(u identity.User) string {
 }
 
 // rejectOffer implements POST /agent/v1/offers/{OfferId}/reject: the contact goes back to its
-// queue and the agent is missed until it sets a status.
+// queue and the agent is missed until it sets a status. The rejection is stored with the
+// call's audit event before the router applies it.
 func (s *Server) rejectOffer(c *call) (any, error) {
 	inst, uid := c.caller.InstanceID, c.caller.UserID
 	offerID := c.r.PathValue("OfferId")
@@ -119,16 +119,14 @@ func (s *Server) rejectOffer(c *call) (any, error) {
 	c.ev.Resource = offerID
 	unlock := s.lockAgent(inst, uid)
 	defer unlock()
-	held, err := s.heldByOffer(c.ctx, inst, uid, offerID)
+	var contactID string
+	err := c.runtime(func(ev *audit.Event) error {
+		var err error
+		contactID, err = s.mgr.Reject(c.ctx, ev, inst, uid, offerID)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.ev.Details = map[string]string{"contact_id": held.ContactID}
-	if held.State == routing.ContactConnected {
-		return nil, apierr.InvalidRequest("offer already accepted: " + offerID)
-	}
-	if err := s.mgr.Reject(c.ctx, inst, uid, offerID); err != nil {
-		return nil, err
-	}
-	return struct{ OfferId, ContactId string }{offerID, held.ContactID}, nil
+	return struct{ OfferId, ContactId string }{offerID, contactID}, nil
 }

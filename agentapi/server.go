@@ -20,6 +20,7 @@ import (
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/lifecycle"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
@@ -40,21 +41,24 @@ type Caller struct {
 // Errors are *apierr.Error for everything a caller can act on (ResourceNotFoundException for
 // an offer or contact that is not the agent's).
 type Contacts interface {
-	// AgentStatus sets the agent's status in the router, logging it in with routing profile
-	// profileID when the router does not know it yet.
-	AgentStatus(ctx context.Context, instanceID, agentID, profileID string, status routing.AgentStatus) (routing.AgentView, error)
+	// SetAgentStatus stores the status the agent chose (write runs in the transaction with
+	// ev) and then applies it in the router.
+	SetAgentStatus(ctx context.Context, ev *audit.Event, instanceID, agentID string, write lifecycle.StatusWrite) (routing.AgentView, error)
 	// Agent returns the router's view of the agent (ResourceNotFoundException when it never
 	// set a status since the router started).
 	Agent(ctx context.Context, instanceID, agentID string) (routing.AgentView, error)
-	// Accept and Reject answer an offer made to agentID.
-	Accept(ctx context.Context, instanceID, agentID, offerID string) error
-	Reject(ctx context.Context, instanceID, agentID, offerID string) error
+	// Accept and Reject answer an offer made to agentID, storing the change with ev. Accept
+	// is idempotent (Accepted.Again); both say when an offer expired, was rejected or was
+	// withdrawn.
+	Accept(ctx context.Context, ev *audit.Event, instanceID, agentID, offerID string) (lifecycle.Accepted, error)
+	Reject(ctx context.Context, ev *audit.Event, instanceID, agentID, offerID string) (string, error)
 	// EndByAgent disconnects a contact connected to agentID: it goes to after-contact work.
 	EndByAgent(ctx context.Context, ev *audit.Event, instanceID, agentID, contactID string) error
 	// CompleteAfterContactWork ends agentID's after-contact work on the contact.
 	CompleteAfterContactWork(ctx context.Context, ev *audit.Event, instanceID, agentID, contactID string) error
-	// TransferToQueue moves a contact to a queue, where it waits afresh.
-	TransferToQueue(ctx context.Context, ev *audit.Event, instanceID, contactID, queueID string) error
+	// Transfer moves a contact to a queue or an agent's queue, through a flow when the target
+	// names one; it waits there afresh.
+	Transfer(ctx context.Context, ev *audit.Event, instanceID, contactID string, target lifecycle.Target) error
 }
 
 // Participant is the chat participant an agent gets on accepting a CHAT contact: the

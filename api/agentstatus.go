@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
@@ -241,8 +242,12 @@ func (s *Server) updateAgentStatus(c *call) (any, error) {
 }
 
 // putUserStatus implements PutUserStatus (PUT /users/{InstanceId}/{UserId}/status): it stores
-// the status the user is in now (the router applies it to a logged-in agent). The status must
-// be an ENABLED status of the instance; the user must exist (see userExists).
+// the status the user is in now together with the call's audit event, then the instance's
+// router applies it (lifecycle.Manager.SetAgentStatus: changes of one user are applied in the
+// order they were stored). The status must be an ENABLED status of the instance; the user
+// must exist. When the router refuses the stored status (its routing profile is unknown to
+// the router), the status stays stored, a system audit event records the refusal, and the
+// call fails.
 func (s *Server) putUserStatus(c *call) (any, error) {
 	inst, err := s.instanceID(c)
 	if err != nil {
@@ -262,44 +267,39 @@ func (s *Server) putUserStatus(c *call) (any, error) {
 	if err := checkBodyID("AgentStatusId", in.AgentStatusId); err != nil {
 		return nil, err
 	}
-	var (
-		status    routing.AgentStatus
-		profileID string
-	)
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+	write := func(ctx context.Context, tx store.Tx) (string, routing.AgentStatus, error) {
 		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
+			return "", routing.AgentStatus{}, err
 		}
-		ok, err := s.userExists(ctx, tx, inst, userID)
+		u, err := tx.GetUser(ctx, inst, userID)
+		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+			return "", routing.AgentStatus{}, apierr.NotFound("user", truncate(userID, 64))
+		}
 		if err != nil {
-			return err
-		}
-		if !ok {
-			return apierr.NotFound("user", truncate(userID, 64))
+			return "", routing.AgentStatus{}, err
 		}
 		st, err := tx.GetAgentStatus(ctx, inst, in.AgentStatusId)
 		if err != nil {
-			return err
+			return "", routing.AgentStatus{}, err
 		}
 		if st.State != routing.AgentStatusEnabled {
-			return apierr.InvalidRequest(fmt.Sprintf("agent status %q is disabled", st.Name))
+			return "", routing.AgentStatus{}, apierr.InvalidRequest(fmt.Sprintf("agent status %q is disabled", st.Name))
 		}
-		status = st.AgentStatus
-		u, err := tx.GetUser(ctx, inst, userID)
-		if err != nil {
-			return err
+		return u.RoutingProfileID, st.AgentStatus, tx.SetUserStatus(ctx, routing.UserStatus{InstanceID: inst, UserID: userID, AgentStatusID: st.ID, Since: s.now()})
+	}
+	if s.cfg.Contacts == nil {
+		// No contact runtime on this node: the status is only stored.
+		if err := c.update(s, func(ctx context.Context, tx store.Tx) error { _, _, err := write(ctx, tx); return err }); err != nil {
+			return nil, err
 		}
-		profileID = u.RoutingProfileID
-		return tx.SetUserStatus(ctx, routing.UserStatus{InstanceID: inst, UserID: userID, AgentStatusID: st.ID, Since: s.now()})
+		return struct{}{}, nil
+	}
+	err = c.runtime(func(ev *audit.Event) error {
+		_, err := s.cfg.Contacts.SetAgentStatus(c.ctx, ev, inst, userID, write)
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	// The router of the instance follows the stored status at once.
-	if s.cfg.Contacts != nil {
-		if _, err := s.cfg.Contacts.AgentStatus(c.ctx, inst, userID, profileID, status); err != nil {
-			s.log.Warn("api: agent status not applied in the router", "instance_id", inst, "user_id", userID, "error", err.Error())
-		}
 	}
 	return struct{}{}, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -10,11 +11,14 @@ import (
 	"time"
 
 	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/lifecycle"
+	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -142,6 +146,7 @@ func (s *Server) startTaskContact(c *call) (any, error) {
 		ct.ScheduledTimestamp = fromEpoch(*in.ScheduledTime)
 	}
 	c.ev.Resource = instance.ARN(s.cfg.Region, s.cfg.AccountID, inst) + "/contact/" + ct.ID
+	var target lifecycle.Target
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
 		flowRef := in.ContactFlowId
 		if in.QuickConnectId != "" {
@@ -149,10 +154,15 @@ func (s *Server) startTaskContact(c *call) (any, error) {
 			if err != nil {
 				return err
 			}
-			if qc.ContactFlowID == "" {
+			// Connect: "Tasks that are created by using QuickConnectId will use the flow that
+			// is defined on agent or queue quick connect", which transfers to the quick
+			// connect's queue or agent: they are the flow's working queue.
+			if target.QueueID, target.AgentID, flowRef, err = qc.Destination(routing.ChannelTask); err != nil {
+				return err
+			}
+			if flowRef == "" {
 				return apierr.InvalidParameter("the quick connect names no flow to start the task in")
 			}
-			flowRef = qc.ContactFlowID
 		}
 		id, err := s.publishedFlowID(ctx, tx, inst, flowRef)
 		if err != nil {
@@ -172,7 +182,7 @@ func (s *Server) startTaskContact(c *call) (any, error) {
 		if err := s.cfg.Contacts.Prepare(&ct); err != nil {
 			return err
 		}
-		return s.cfg.Contacts.Create(ctx, tx, ct)
+		return s.cfg.Contacts.CreateFor(ctx, tx, ct, target)
 	})
 	if err != nil {
 		return nil, err
@@ -538,7 +548,39 @@ func (s *Server) updateContactSchedule(c *call) (any, error) {
 	return map[string]any{}, nil
 }
 
-// transferContact implements TransferContact (POST /contact/transfer) to a queue.
+// runtime runs a lifecycle call that commits the call's audit event with its change. When
+// the call failed before reaching the store (the event not appended), the event is left for
+// wrap to record with the error.
+func (c *call) runtime(fn func(ev *audit.Event) error) error {
+	err := fn(c.ev)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		c.audited = true // the job may still run and append the event
+		return err
+	}
+	c.audited = c.ev.Seq != 0
+	return err
+}
+
+// idOf reduces ref, an ID or an ARN of the instance's resource under segment ("queue",
+// "agent", ...), to the ID; ok is false for an ARN of anything else.
+func (s *Server) idOf(instanceID, segment, ref string) (string, bool) {
+	if !strings.HasPrefix(ref, "arn:") {
+		return ref, ref != ""
+	}
+	id, ok := strings.CutPrefix(ref, s.resourceARN(instanceID, segment, ""))
+	return id, ok && id != ""
+}
+
+// transferFlowTypes are the flow types TransferContact runs (Connect API reference,
+// TransferContact: "Inbound flow, Transfer to agent flow, and Transfer to queue flow").
+var transferFlowTypes = map[string]bool{"CONTACT_FLOW": true, "AGENT_TRANSFER": true, "QUEUE_TRANSFER": true}
+
+// transferContact implements TransferContact (POST /contact/transfer): a TASK contact that is
+// queued or connected goes to QueueId or to UserId's agent queue (exactly one) through the
+// published flow ContactFlowId, which runs with that destination as its working queue (its
+// TransferContactToQueue puts the contact there). An agent the contact leaves goes to
+// after-contact work. Connect moves only TASK and EMAIL contacts this way; other channels are
+// InvalidRequestException.
 func (s *Server) transferContact(c *call) (any, error) {
 	if err := s.contacts(); err != nil {
 		return nil, err
@@ -553,6 +595,7 @@ func (s *Server) transferContact(c *call) (any, error) {
 		QueueId       string `json:"QueueId"`
 		UserId        string `json:"UserId"`
 		ContactFlowId string `json:"ContactFlowId"`
+		ClientToken   string `json:"ClientToken"`
 	}
 	if err := decodeBody(c.r, &in); err != nil {
 		return nil, err
@@ -560,20 +603,69 @@ func (s *Server) transferContact(c *call) (any, error) {
 	if err := contactID("ContactId", in.ContactId); err != nil {
 		return nil, err
 	}
-	if in.UserId != "" {
-		return nil, apierr.InvalidParameter("transfers to a user are not supported yet; give QueueId")
+	if (in.QueueId == "") == (in.UserId == "") {
+		return nil, apierr.InvalidParameter("give exactly one of QueueId and UserId")
 	}
-	if in.QueueId == "" {
-		return nil, apierr.InvalidParameter("QueueId is required")
+	if in.ContactFlowId == "" {
+		return nil, apierr.InvalidParameter("ContactFlowId is required")
 	}
-	if err := c.view(s, func(ctx context.Context, tx store.Tx) error {
-		_, err := tx.GetQueue(ctx, inst, in.QueueId)
-		return err
+	for member, v := range map[string]string{"QueueId": in.QueueId, "UserId": in.UserId} {
+		if err := checkBodyID(member, v); err != nil {
+			return nil, err
+		}
+	}
+	var target lifecycle.Target
+	if err := s.store.View(c.ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		ct, err := tx.GetContact(ctx, inst, in.ContactId)
+		if err != nil {
+			return err
+		}
+		if ct.Channel != contact.ChannelTask {
+			return apierr.New(apierr.CodeInvalidRequest, "TransferContact moves TASK contacts; contact %s is a %s contact", in.ContactId, ct.Channel)
+		}
+		if in.QueueId != "" {
+			id, ok := s.idOf(inst, "queue", in.QueueId)
+			if !ok {
+				return apierr.NotFound("queue", truncate(in.QueueId, 64))
+			}
+			if _, err := tx.GetQueue(ctx, inst, id); err != nil {
+				return err
+			}
+			target.QueueID = id
+		} else {
+			id, ok := s.idOf(inst, "agent", in.UserId)
+			if !ok {
+				return apierr.NotFound("user", truncate(in.UserId, 64))
+			}
+			if _, err := tx.GetUser(ctx, inst, id); err != nil {
+				return err
+			}
+			target.AgentID = id
+		}
+		flowID, err := s.publishedFlowID(ctx, tx, inst, in.ContactFlowId)
+		if err != nil {
+			return err
+		}
+		rec, err := tx.GetFlowRecord(ctx, inst, flow.KindFlow, flowID)
+		if err != nil {
+			return err
+		}
+		if !transferFlowTypes[rec.Type] {
+			return apierr.InvalidParameter(fmt.Sprintf("ContactFlowId must be a CONTACT_FLOW, QUEUE_TRANSFER or AGENT_TRANSFER flow; %s is %s", flowID, rec.Type))
+		}
+		target.FlowID = flowID
+		return nil
 	}); err != nil {
 		return nil, err
 	}
 	c.ev.Resource = instance.ARN(s.cfg.Region, s.cfg.AccountID, inst) + "/contact/" + in.ContactId
-	if err := s.cfg.Contacts.TransferToQueue(c.ctx, c.ev, inst, in.ContactId, in.QueueId); err != nil {
+	c.ev.Details = map[string]string{"contact_flow_id": target.FlowID}
+	if target.QueueID != "" {
+		c.ev.Details["queue_id"] = target.QueueID
+	} else {
+		c.ev.Details["user_id"] = target.AgentID
+	}
+	if err := c.runtime(func(ev *audit.Event) error { return s.cfg.Contacts.Transfer(c.ctx, ev, inst, in.ContactId, target) }); err != nil {
 		return nil, err
 	}
 	return map[string]string{"ContactId": in.ContactId, "ContactArn": c.ev.Resource}, nil

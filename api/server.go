@@ -153,6 +153,9 @@ type operation struct {
 	// (SearchUsers, ...) rather than a path segment; it is lifted into the InstanceId path
 	// value before authorisation, so every later step sees it in one place.
 	bodyInstance bool
+	// bodyInstanceARN marks operations whose instance is the instance ARN in the ResourceArn
+	// member of the JSON body (GetMetricDataV2); it is lifted like bodyInstance.
+	bodyInstanceARN bool
 }
 
 // call is the state of one request as it passes through the API.
@@ -251,8 +254,8 @@ func (s *Server) serve(op operation, c *call) (any, error) {
 	if !s.throttle.allow(p.AccessKeyID) {
 		return nil, apierr.New(apierr.CodeThrottling, "rate exceeded")
 	}
-	if op.bodyInstance {
-		if err := liftBodyInstance(c); err != nil {
+	if op.bodyInstance || op.bodyInstanceARN {
+		if err := liftBodyInstance(c, op.bodyInstanceARN); err != nil {
 			return nil, err
 		}
 	}
@@ -323,8 +326,9 @@ func (s *Server) pathInstanceID(r *http.Request) string {
 }
 
 // liftBodyInstance reads the request body (within the size limit), sets the InstanceId path
-// value from its InstanceId member, and puts the body back for the handler.
-func liftBodyInstance(c *call) error {
+// value from its InstanceId member (or, with fromARN, its ResourceArn member: an instance
+// ARN, which pathInstanceID reduces to the ID), and puts the body back for the handler.
+func liftBodyInstance(c *call, fromARN bool) error {
 	b, err := io.ReadAll(c.r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -335,10 +339,18 @@ func liftBodyInstance(c *call) error {
 	}
 	c.r.Body = io.NopCloser(bytes.NewReader(b))
 	var in struct {
-		InstanceId string `json:"InstanceId"`
+		InstanceId  string `json:"InstanceId"`
+		ResourceArn string `json:"ResourceArn"`
 	}
 	if err := decodeJSON(b, &in); err != nil {
 		return err
+	}
+	if fromARN {
+		if in.ResourceArn == "" {
+			return apierr.InvalidParameter("ResourceArn (the instance ARN) is required")
+		}
+		c.r.SetPathValue("InstanceId", in.ResourceArn)
+		return nil
 	}
 	if in.InstanceId == "" {
 		return apierr.InvalidParameter("InstanceId is required")

@@ -65,6 +65,15 @@ func (m *Manager) StartContact(ctx context.Context, ev *audit.Event, c contact.C
 // its own rows, e.g. chat participants, with the contact), its free text and attribute
 // values redacted per the instance's data protection. Call Started after the commit.
 func (m *Manager) Create(ctx context.Context, tx store.Tx, c contact.Contact) error {
+	return m.CreateFor(ctx, tx, c, Target{})
+}
+
+// CreateFor is Create for a contact whose flow starts with a working queue already set: a
+// task started with a quick connect (StartTaskContact QuickConnectId) runs the quick
+// connect's flow with the quick connect's queue or agent as its working queue, so the flow's
+// TransferContactToQueue puts it there. A zero target is Create; target.FlowID is ignored
+// (the contact's FlowID is the flow).
+func (m *Manager) CreateFor(ctx context.Context, tx store.Tx, c contact.Contact, target Target) error {
 	if _, err := tx.GetFlowRecord(ctx, c.InstanceID, flow.KindFlow, c.FlowID); err != nil {
 		return err
 	}
@@ -84,7 +93,13 @@ func (m *Manager) Create(ctx context.Context, tx store.Tx, c contact.Contact) er
 	if err := tx.CreateContact(ctx, c); err != nil {
 		return err
 	}
-	return tx.IndexAttributes(ctx, c.InstanceID, c.ID, p.Searchable(c.Attributes))
+	if err := tx.IndexAttributes(ctx, c.InstanceID, c.ID, p.Searchable(c.Attributes)); err != nil {
+		return err
+	}
+	if target.QueueID == "" && target.AgentID == "" {
+		return nil
+	}
+	return m.putPendingSession(ctx, tx, c, target)
 }
 
 // Started runs a committed new contact's flow: now, or at its scheduled time.
@@ -96,26 +111,12 @@ func (m *Manager) Started(c contact.Contact) {
 	m.enqueueJob(c.InstanceID, c.ID, func(ctx context.Context) { m.startFlow(ctx, c.InstanceID, c.ID) })
 }
 
-// startFlow runs a contact's flow from its start (on the contact's worker).
+// startFlow runs a contact's flow from its start (on the contact's worker): a new contact's,
+// or the transfer flow of a contact transferred through a flow.
 func (m *Manager) startFlow(ctx context.Context, instanceID, contactID string) {
-	var (
-		c contact.Contact
-		p contact.Protection
-	)
-	err := m.st.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		if c, err = tx.GetContact(ctx, instanceID, contactID); err != nil {
-			return err
-		}
-		p, err = m.protection(ctx, tx, instanceID)
-		return err
-	})
-	if err != nil || (c.State != contact.StateInitiated && c.State != contact.StateScheduled) {
+	c, s, p, ok := m.loadStart(ctx, instanceID, contactID)
+	if !ok {
 		return
-	}
-	s := flow.NewSession(m.flowContact(c))
-	for k, v := range c.Attributes {
-		s.Attributes[k] = v
 	}
 	before := copyMap(s.Attributes)
 	st, err := m.runFlow(ctx, c, p, s, nil)
@@ -477,38 +478,10 @@ func (m *Manager) Update(ctx context.Context, ev *audit.Event, instanceID, conta
 	return c, err
 }
 
-// TransferToQueue moves a queued or connected contact to queue queueID (TransferContact):
-// it waits there afresh; a connected agent goes to after-contact work.
+// TransferToQueue moves a queued or connected contact to queue queueID at once (the agent
+// API's transfer to a queue): Transfer with only a QueueID.
 func (m *Manager) TransferToQueue(ctx context.Context, ev *audit.Event, instanceID, contactID, queueID string) error {
-	return m.do(ctx, instanceID, contactID, func(ctx context.Context) error {
-		cur, err := m.get(ctx, instanceID, contactID)
-		if err != nil {
-			return err
-		}
-		if cur.State != contact.StateQueued && cur.State != contact.StateOffered && cur.State != contact.StateConnected {
-			return apierr.New(apierr.CodeInvalidRequest, "contact %s is %s; only a queued or connected contact can be transferred", contactID, cur.State)
-		}
-		var rerr error
-		if err := m.withRouter(ctx, instanceID, func(r *routing.Router) {
-			var evs []routing.Event
-			evs, rerr = r.TransferToQueue(contactID, queueID)
-			m.routerEvents(instanceID, evs)
-		}); err != nil {
-			return err
-		}
-		if rerr != nil {
-			return rerr
-		}
-		_, err = m.mutate(ctx, ev, instanceID, contactID, func(_ context.Context, _ store.Tx, c *contact.Contact) error {
-			if c.State == contact.StateConnected {
-				c.Agent = contact.AgentInfo{}
-			}
-			c.State = contact.StateQueued
-			c.Queue.QueueID, c.Queue.EnqueueTimestamp, c.Queue.DequeueTimestamp = queueID, c.LastUpdateTimestamp, time.Time{}
-			return nil
-		})
-		return err
-	})
+	return m.Transfer(ctx, ev, instanceID, contactID, Target{QueueID: queueID})
 }
 
 func copyMap(m map[string]string) map[string]string {

@@ -134,6 +134,7 @@ func (h host) QueueMetrics(ctx context.Context, queueID, agentID, channel string
 	var qm routing.QueueMetrics
 	var err error
 	derr := h.m.withRouter(ctx, h.instanceID, func(r *routing.Router) {
+		h.m.routerEvents(h.instanceID, r.Tick(h.m.cfg.Clock())) // ages at the current time
 		qm, err = r.QueueMetrics(lastSegment(queueID), routing.Channel(channel))
 	})
 	if derr != nil {
@@ -375,6 +376,13 @@ func (m *Manager) placeInQueue(ctx context.Context, c contact.Contact, s *flow.S
 	}
 	adjust := time.Duration(s.Behaviour.QueueTimeAdjustmentSeconds) * time.Second
 	var err error
+	if q.agentID != "" {
+		// An agent who chose no status since the router was built still has an agent queue.
+		if err := m.ensureAgent(ctx, c.InstanceID, q.agentID); err != nil {
+			m.log.Warn("lifecycle: agent queue unavailable", "instance_id", c.InstanceID, "contact_id", c.ID, "agent_id", q.agentID, "error", err.Error())
+			return flow.Answer{ErrorType: flow.ErrNoMatchingError}
+		}
+	}
 	derr := m.withRouter(ctx, c.InstanceID, func(r *routing.Router) {
 		var evs []routing.Event
 		evs, err = r.Enqueue(routing.EnqueueRequest{ContactID: c.ID, Channel: routing.Channel(c.Channel), QueueID: q.queueID,

@@ -48,9 +48,14 @@ const chatFlow = `{"Version":"2019-10-30","StartAction":"ask","Actions":[
 
 type fakeRouting struct{}
 
+// AgentRoutingProfile makes fakeRouting a lifecycle.AgentDirectory: every agent has "rp".
+func (fakeRouting) AgentRoutingProfile(context.Context, string, string) (string, error) {
+	return "rp", nil
+}
+
 func (fakeRouting) RoutingSnapshot(context.Context, string) (routing.Snapshot, error) {
 	return routing.Snapshot{
-		Queues: []routing.Queue{{ID: "q-support"}},
+		Queues: []routing.Queue{{ID: "q-support"}, {ID: "q-billing"}},
 		Profiles: []routing.RoutingProfile{{ID: "rp", MediaConcurrencies: []routing.MediaConcurrency{{Channel: "TASK", Concurrency: 1}, {Channel: "CHAT", Concurrency: 2}},
 			Queues: []routing.ProfileQueue{{QueueID: "q-support", Channel: "TASK", Priority: 1}, {QueueID: "q-support", Channel: "CHAT", Priority: 1}}}},
 	}, nil
@@ -123,6 +128,12 @@ type env struct {
 
 func open(t *testing.T, path string, sealer sqlstore.Sealer, configure ...func(*lifecycle.Config)) *env {
 	t.Helper()
+	return openWith(t, path, sealer, configure...)
+}
+
+// openWith is open with a last say on the manager's configuration.
+func openWith(t *testing.T, path string, sealer sqlstore.Sealer, configure ...func(*lifecycle.Config)) *env {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: sealer})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +142,9 @@ func open(t *testing.T, path string, sealer sqlstore.Sealer, configure ...func(*
 	cfg := lifecycle.Config{Store: st, Region: "us-east-1", AccountID: "123456789012", Functions: e.fns,
 		Routing: fakeRouting{}, Notifier: e.notes, Chat: e.chat}
 	for _, c := range configure {
-		c(&cfg)
+		if c != nil {
+			c(&cfg)
+		}
 	}
 	m, err := lifecycle.New(cfg)
 	if err != nil {
@@ -237,10 +250,10 @@ func TestTaskThroughQueueToRecord(t *testing.T) {
 			t.Errorf("flow log holds a card number: %s", l.Entry)
 		}
 	}
-	if err := e.m.Accept(ctx, instID, "agent-2", offer.Offer.ID); err == nil {
+	if _, err := e.m.Accept(ctx, ev("AcceptOffer"), instID, "agent-2", offer.Offer.ID); err == nil {
 		t.Error("another agent accepted the offer")
 	}
-	if err := e.m.Accept(ctx, instID, "agent-1", offer.Offer.ID); err != nil {
+	if _, err := e.m.Accept(ctx, ev("AcceptOffer"), instID, "agent-1", offer.Offer.ID); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
 	waitState(t, e, id, contact.StateConnected)

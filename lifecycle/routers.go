@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
@@ -103,7 +102,40 @@ func (m *Manager) routingSnapshot(ctx context.Context, instanceID string) (routi
 		}
 		snap.Contacts = append(snap.Contacts, cs)
 	}
+	m.addHoldingAgents(ctx, instanceID, &snap)
 	return snap, nil
+}
+
+// addHoldingAgents adds to snap, Offline, the agents that hold a contact (connected to them,
+// or waiting in their agent queue) but chose no routable or custom status: without them the
+// router would drop those contacts on restore and they would stay stuck in storage. It needs
+// the RoutingSource to be an AgentDirectory; an agent it cannot find is left out (the router
+// then puts its contacts back in their queue, or drops them, as Restore documents).
+func (m *Manager) addHoldingAgents(ctx context.Context, instanceID string, snap *routing.Snapshot) {
+	dir, ok := m.cfg.Routing.(AgentDirectory)
+	if !ok {
+		return
+	}
+	known := map[string]bool{}
+	for _, a := range snap.Agents {
+		known[a.ID] = true
+	}
+	for _, c := range snap.Contacts {
+		id := c.AgentQueueID
+		if c.State == routing.ContactConnected {
+			id = c.AgentID
+		}
+		if id == "" || known[id] {
+			continue
+		}
+		known[id] = true
+		profileID, err := dir.AgentRoutingProfile(ctx, instanceID, id)
+		if err != nil {
+			m.log.Warn("lifecycle: agent of a held contact not found", "instance_id", instanceID, "agent_id", id, "contact_id", c.ID, "error", err.Error())
+			continue
+		}
+		snap.Agents = append(snap.Agents, routing.AgentSnapshot{ID: id, RoutingProfileID: profileID, Status: routing.Offline()})
+	}
 }
 
 // routerEvents queues the contact side of router events for each contact's worker, in
@@ -202,8 +234,10 @@ func (m *Manager) applyRouterEvent(ctx context.Context, instanceID string, e rou
 	}
 }
 
-// AgentStatus sets an agent's status in the instance's router, logging the agent in with
-// routing profile profileID when the router does not know them yet.
+// AgentStatus sets an agent's status in the instance's router only, logging the agent in with
+// routing profile profileID when the router does not know them yet. Nothing is stored or
+// audited: callers acting for a person use SetAgentStatus, which stores the status with its
+// audit event first.
 func (m *Manager) AgentStatus(ctx context.Context, instanceID, agentID, profileID string, status routing.AgentStatus) (routing.AgentView, error) {
 	var view routing.AgentView
 	var err error
@@ -238,34 +272,6 @@ func (m *Manager) Agent(ctx context.Context, instanceID, agentID string) (routin
 		return view, derr
 	}
 	return view, err
-}
-
-// Accept accepts an offer made to agentID. Accepting twice is not an error.
-func (m *Manager) Accept(ctx context.Context, instanceID, agentID, offerID string) error {
-	return m.offerCommand(ctx, instanceID, agentID, offerID, (*routing.Router).Accept)
-}
-
-// Reject rejects an offer made to agentID; the contact goes back to its queue.
-func (m *Manager) Reject(ctx context.Context, instanceID, agentID, offerID string) error {
-	return m.offerCommand(ctx, instanceID, agentID, offerID, (*routing.Router).Reject)
-}
-
-func (m *Manager) offerCommand(ctx context.Context, instanceID, agentID, offerID string, cmd func(*routing.Router, string) ([]routing.Event, error)) error {
-	var err error
-	derr := m.withRouter(ctx, instanceID, func(r *routing.Router) {
-		o, oerr := r.Offer(offerID)
-		if oerr != nil || o.AgentID != agentID {
-			err = apierr.NotFound("offer", offerID)
-			return
-		}
-		var evs []routing.Event
-		evs, err = cmd(r, offerID)
-		m.routerEvents(instanceID, evs)
-	})
-	if derr != nil {
-		return derr
-	}
-	return err
 }
 
 func routingChannel(c contact.Channel) routing.Channel { return routing.Channel(c) }

@@ -150,8 +150,13 @@ func (m *Manager) rebuildInstance(ctx context.Context, instanceID string) error 
 			m.Started(c)
 		case contact.StateInFlow:
 			_, s, _, err := m.load(ctx, c.InstanceID, c.ID)
-			if err == nil && s.Waiting() {
+			switch {
+			case err != nil:
+			case s.Waiting():
 				m.armWait(c.InstanceID, c.ID, s.Wait)
+			case len(s.Stack) == 0 && s.Outcome == nil:
+				// Transferred through a flow that had not started when the node stopped.
+				m.enqueueJob(c.InstanceID, c.ID, func(ctx context.Context) { m.startFlow(ctx, c.InstanceID, c.ID) })
 			}
 		case contact.StateQueued, contact.StateOffered, contact.StateConnected:
 			routed = true

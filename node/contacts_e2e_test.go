@@ -134,7 +134,7 @@ func TestSDKTaskOnFreshInstance(t *testing.T) {
 	ev := func(op string) *audit.Event {
 		return &audit.Event{Code: "test." + op, Actor: "user:" + agent, Operation: op}
 	}
-	if err := rt.Contacts.Accept(ctx, inst, agent, offer.Offer.ID); err != nil {
+	if _, err := rt.Contacts.Accept(ctx, ev("AcceptOffer"), inst, agent, offer.Offer.ID); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
 	watch.next(t, routing.EventContactConnected, id)

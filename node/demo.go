@@ -10,7 +10,10 @@ import (
 	"github.com/ringfence/ringfence/extfn"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/flow/samples"
+	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/provision"
+	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -110,4 +113,126 @@ func (n *Node) findFlowByName(ctx context.Context, instanceID string, kind flow.
 		})
 	})
 	return id, err
+}
+
+// The demo's routing resources: a second queue beside BasicQueue and a routing profile that
+// takes chats three at a time and tasks two at a time from both.
+const (
+	DemoQueueName          = "Support"
+	DemoRoutingProfileName = "Demo Agents"
+	demoChatConcurrency    = 3
+	demoTaskConcurrency    = 2
+)
+
+// SeedDemoRouting adds the demo's routing to the instance, unless resources of the same
+// names exist: the queue "Support" (on Basic Hours) and the routing profile "Demo Agents"
+// (VOICE 1, CHAT 3, TASK 2, each ROUTE_CURRENT_CHANNEL_ONLY; BasicQueue at priority 1 on every
+// channel, Support at priority 2 for CHAT and TASK; default outbound queue BasicQueue). It
+// returns the profile's ID. Audited with actor "host"; the instance's router, when it runs,
+// takes the new definitions.
+func (n *Node) SeedDemoRouting(ctx context.Context, instanceID string) (string, error) {
+	var (
+		basicQueue, basicHours, supportQueue, profileID string
+	)
+	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		qs, err := tx.ListQueues(ctx, instanceID, "", 1000)
+		if err != nil {
+			return err
+		}
+		for _, q := range qs {
+			switch q.Name {
+			case provision.BasicQueueName:
+				basicQueue, basicHours = q.ID, q.HoursOfOperationID
+			case DemoQueueName:
+				supportQueue = q.ID
+			}
+		}
+		ps, err := tx.ListRoutingProfiles(ctx, instanceID, "", 1000)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if p.Name == DemoRoutingProfileName {
+				profileID = p.ID
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if basicQueue == "" {
+		return "", fmt.Errorf("demo routing: %s is missing", provision.BasicQueueName)
+	}
+	instARN := instance.ARN(n.Config.Region, n.AccountID, instanceID)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if supportQueue == "" {
+		q := routing.QueueRecord{InstanceID: instanceID, Queue: routing.Queue{ID: api.NewID(), HoursOfOperationID: basicHours, Status: routing.QueueEnabled},
+			Name: DemoQueueName, Description: "The demo's second queue", Tags: map[string]string{"sample": "true"}, LastModified: now}
+		ev := hostEvent("host.seed_demo", "CreateQueue", instanceID, instARN+"/queue/"+q.ID)
+		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.CreateQueue(ctx, q) }); err != nil {
+			return "", fmt.Errorf("demo queue: %w", err)
+		}
+		supportQueue = q.ID
+	}
+	if profileID == "" {
+		p := routing.RoutingProfileRecord{InstanceID: instanceID, RoutingProfile: routing.RoutingProfile{
+			ID: api.NewID(), DefaultOutboundQueueID: basicQueue,
+			MediaConcurrencies: []routing.MediaConcurrency{
+				{Channel: routing.ChannelVoice, Concurrency: 1, CrossChannelBehavior: routing.RouteCurrentChannelOnly},
+				{Channel: routing.ChannelChat, Concurrency: demoChatConcurrency, CrossChannelBehavior: routing.RouteCurrentChannelOnly},
+				{Channel: routing.ChannelTask, Concurrency: demoTaskConcurrency, CrossChannelBehavior: routing.RouteCurrentChannelOnly},
+			},
+			Queues: []routing.ProfileQueue{
+				{QueueID: basicQueue, Channel: routing.ChannelVoice, Priority: 1},
+				{QueueID: basicQueue, Channel: routing.ChannelChat, Priority: 1},
+				{QueueID: basicQueue, Channel: routing.ChannelTask, Priority: 1},
+				{QueueID: supportQueue, Channel: routing.ChannelChat, Priority: 2},
+				{QueueID: supportQueue, Channel: routing.ChannelTask, Priority: 2},
+			}},
+			Name: DemoRoutingProfileName, Description: "Chats 3 and tasks 2 at a time from BasicQueue and Support",
+			AgentAvailabilityTimer: routing.TimeSinceLastActivity, Tags: map[string]string{"sample": "true"}, LastModified: now}
+		if err := p.Check(func(id string) bool { return id == basicQueue || id == supportQueue }); err != nil {
+			return "", fmt.Errorf("demo routing profile: %w", err)
+		}
+		ev := hostEvent("host.seed_demo", "CreateRoutingProfile", instanceID, instARN+"/routing-profile/"+p.ID)
+		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.CreateRoutingProfile(ctx, p) }); err != nil {
+			return "", fmt.Errorf("demo routing profile: %w", err)
+		}
+		profileID = p.ID
+	}
+	if rt, err := n.runtime(); err == nil {
+		if err := rt.Contacts.RefreshRouting(ctx, instanceID); err != nil {
+			return "", err
+		}
+	}
+	return profileID, nil
+}
+
+// assignDemoProfile gives the demo agents the demo routing profile, unless they were given
+// another than Basic Routing Profile since. Audited with actor "host".
+func (n *Node) assignDemoProfile(ctx context.Context, instanceID, profileID string, usernames ...string) error {
+	for _, name := range usernames {
+		var u identity.User
+		err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			u, err = tx.GetUserByUsername(ctx, instanceID, name)
+			return err
+		})
+		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if u.RoutingProfileID != provision.BasicRoutingProfileID(instanceID) {
+			continue
+		}
+		u.RoutingProfileID, u.LastModifiedTime = profileID, time.Now().UTC().Truncate(time.Millisecond)
+		ev := hostEvent("host.seed_demo", "UpdateUserRoutingProfile", instanceID, identity.UserARN("aws", n.Config.Region, n.AccountID, instanceID, u.ID))
+		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.UpdateUser(ctx, u) }); err != nil {
+			return fmt.Errorf("demo agent %s: %w", name, err)
+		}
+	}
+	return nil
 }

@@ -147,6 +147,19 @@ func (s routingSource) RoutingSnapshot(ctx context.Context, instanceID string) (
 	return snap, err
 }
 
+// AgentRoutingProfile implements lifecycle.AgentDirectory: the routing profile of a user who
+// has not chosen a status since the router was built, so contacts can wait in their agent
+// queue.
+func (s routingSource) AgentRoutingProfile(ctx context.Context, instanceID, agentID string) (string, error) {
+	var profile string
+	err := s.st.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		u, err := tx.GetUser(ctx, instanceID, agentID)
+		profile = u.RoutingProfileID
+		return err
+	})
+	return profile, err
+}
+
 // chatOutput delivers flow messages to chat contacts.
 type chatOutput struct{ rt *Runtime }
 

@@ -141,10 +141,16 @@ func (n *Node) ensureUser(ctx context.Context, instanceID, username, firstName, 
 // AdminUsername is the first administrator `ringfence bootstrap` creates in each instance.
 const AdminUsername = "admin"
 
-// SeedDemoUsers adds the demo's people to the instance: agent1 and agent2 (Agent profile)
-// and supervisor (CallCenterManager). It returns the users it created with their
-// passwords; users that already exist are left alone and not returned.
+// SeedDemoUsers adds the demo's people to the instance: agent1 and agent2 (Agent security
+// profile, the "Demo Agents" routing profile of SeedDemoRouting, which it runs first) and
+// supervisor (CallCenterManager). It returns the users it created with their passwords;
+// users that already exist are left alone and not returned (agent1 and agent2 are moved to
+// "Demo Agents" while they still have Basic Routing Profile).
 func (n *Node) SeedDemoUsers(ctx context.Context, instanceID string) ([]SeededUser, error) {
+	profileID, err := n.SeedDemoRouting(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
 	var out []SeededUser
 	for _, d := range []struct{ username, first, last, profile string }{
 		{"agent1", "Avery", "Agent", identity.ProfileAgent},
@@ -159,5 +165,5 @@ func (n *Node) SeedDemoUsers(ctx context.Context, instanceID string) ([]SeededUs
 			out = append(out, u)
 		}
 	}
-	return out, nil
+	return out, n.assignDemoProfile(ctx, instanceID, profileID, "agent1", "agent2")
 }

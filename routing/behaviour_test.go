@@ -261,6 +261,7 @@ func TestMetrics(t *testing.T) {
 		ContactsInQueue: 2, OldestContactAge: 3 * time.Second,
 		AgentsOnline: 4, AgentsAvailable: 0, AgentsStaffed: 3,
 		AgentsOnContact: 1, AgentsAfterContactWork: 1, AgentsNonProductive: 1,
+		SlotsActive: 3, // busy (connected), wrap (after-contact work), free (offered)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)

@@ -255,7 +255,7 @@ func (r *Router) CompleteAfterContactWork(agentID, contactID string) ([]Event, e
 // Accept connects the offered contact to the agent (OfferAccepted, ContactConnected). It is
 // idempotent: accepting an offer that was already accepted, while its contact is still
 // connected, returns no events and no error. Errors: ResourceNotFoundException when the offer
-// is unknown, expired, rejected or withdrawn.
+// is unknown, or (LapsedError, saying when and how) expired, rejected or withdrawn.
 func (r *Router) Accept(offerID string) ([]Event, error) {
 	r.begin()
 	o := r.offers[offerID]
@@ -263,7 +263,11 @@ func (r *Router) Accept(offerID string) ([]Event, error) {
 		if r.accepted[offerID] != nil {
 			return r.finish(), nil
 		}
-		return r.finish(), fmt.Errorf("accept offer %q: %w", offerID, apierr.NotFound("offer", offerID))
+		var err error = apierr.NotFound("offer", offerID)
+		if info, ok := r.lapsed.byID[offerID]; ok {
+			err = LapsedError(info)
+		}
+		return r.finish(), fmt.Errorf("accept offer %q: %w", offerID, err)
 	}
 	c, a := o.c, o.a
 	delete(r.offers, offerID)
@@ -296,6 +300,8 @@ func (r *Router) Reject(offerID string) ([]Event, error) {
 		var err error = apierr.NotFound("offer", offerID)
 		if r.accepted[offerID] != nil {
 			err = apierr.InvalidRequest("offer already accepted: " + offerID)
+		} else if info, ok := r.lapsed.byID[offerID]; ok {
+			err = LapsedError(info)
 		}
 		return r.finish(), fmt.Errorf("reject offer %q: %w", offerID, err)
 	}

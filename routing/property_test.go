@@ -314,6 +314,17 @@ func (m *propModel) check(t *rapid.T) {
 			if c.bucket != nil || c.offer != nil || holders[id] != 1 {
 				t.Fatalf("connected contact %s is not held by one agent", id)
 			}
+			// A repeated Accept finds the contact under its accepted offer.
+			if c.acceptedID != "" {
+				if info, err := r.LookupOffer(c.acceptedID); err != nil || info.State != OfferAccepted || info.ContactID != id || info.AgentID != c.agent.id {
+					t.Fatalf("accepted offer %s of %s looks up as %+v, %v", c.acceptedID, id, info, err)
+				}
+			}
+		}
+		if c.offer != nil {
+			if info, err := r.LookupOffer(c.offer.ID); err != nil || info.State != OfferPending || info.ContactID != id {
+				t.Fatalf("pending offer %s of %s looks up as %+v, %v", c.offer.ID, id, info, err)
+			}
 		}
 		if c.state != ContactConnected && c.agentQueue == "" {
 			queueCount[c.queue]++
@@ -336,6 +347,19 @@ func (m *propModel) check(t *rapid.T) {
 	for id, q := range r.queues {
 		if q.count != queueCount[id] {
 			t.Fatalf("queue %s counts %d, holds %d", id, q.count, queueCount[id])
+		}
+		// The metrics read the same counts; slots never exceed the agents' concurrency.
+		qm, err := r.Metrics(MetricsQuery{Queues: []string{id}})
+		if err != nil || qm.ContactsInQueue != q.count || qm.AgentsAvailable > qm.AgentsOnline || qm.SlotsActive < 0 || qm.SlotsAvailable < 0 {
+			t.Fatalf("metrics of queue %s: %+v, %v (count %d)", id, qm, err, q.count)
+		}
+	}
+	for _, v := range r.Agents(AgentFilter{}) {
+		a := r.agents[v.ID]
+		for _, sl := range v.Slots {
+			if sl.Active != a.load[sl.Channel.index()] || sl.Active+sl.Available > sl.Max {
+				t.Fatalf("agent %s slots %+v, load %v", v.ID, sl, a.load)
+			}
 		}
 	}
 	// No orphaned reservation; none past its deadline.

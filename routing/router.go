@@ -49,6 +49,7 @@ type Router struct {
 	contacts map[string]*contact
 	offers   map[string]*offer
 	accepted map[string]*contact // accepted offer ID → connected contact, for idempotent Accept
+	lapsed   lapsedOffers        // offers that expired, were rejected or withdrawn, most recent
 
 	waits      map[qcKey]*waitQueue
 	groups     map[groupKey]*agentGroup
@@ -550,6 +551,7 @@ func (r *Router) makeOffer(c *contact, a *agent) {
 func (r *Router) unoffer(c *contact, typ EventType, reason string) *agent {
 	o, a := c.offer, c.agent
 	delete(r.offers, o.ID)
+	r.lapsed.add(OfferInfo{Offer: o.Offer, State: lapsedState(typ), At: r.now, Reason: reason})
 	delete(a.held, c.id)
 	a.load[c.ch.index()]--
 	c.agent, c.offer = nil, nil

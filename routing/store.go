@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ringfence/ringfence/apierr"
 )
 
 // The records below are the routing configuration of an instance as the Connect API manages
@@ -164,6 +166,29 @@ type QuickConnectRecord struct {
 	PhoneNumber   string
 	Tags          map[string]string
 	LastModified  time.Time
+}
+
+// Destination is where quick connect q sends a contact on channel ch: a standard queue
+// (QUEUE), a user's agent queue (USER), or only a flow (FLOW), with the quick connect's flow
+// (empty when it names none). Errors: InvalidRequestException for a PHONE_NUMBER quick
+// connect on a CHAT or TASK contact (a phone number can only take a call), and
+// NotImplementedException for one on a VOICE contact (calls to external numbers need the
+// voice channel).
+func (q QuickConnectRecord) Destination(ch Channel) (queueID, userID, flowID string, err error) {
+	switch q.Type {
+	case QuickConnectQueue:
+		return q.QueueID, "", q.ContactFlowID, nil
+	case QuickConnectUser:
+		return "", q.UserID, q.ContactFlowID, nil
+	case QuickConnectFlow:
+		return "", "", q.ContactFlowID, nil
+	case QuickConnectPhoneNumber:
+		if ch != ChannelVoice {
+			return "", "", "", apierr.InvalidRequest(fmt.Sprintf("quick connect %q dials a phone number; a %s contact cannot be transferred to a phone number", q.Name, ch))
+		}
+		return "", "", "", apierr.New(apierr.CodeNotImplemented, "quick connect %q dials a phone number; calls to external numbers need the voice channel, which this node does not run", q.Name)
+	}
+	return "", "", "", apierr.InvalidParameter(fmt.Sprintf("quick connect %q has an unknown type %q", q.Name, string(q.Type)))
 }
 
 // The store interfaces below are implemented by store/sqlstore for both engines. Every method
