@@ -23,7 +23,7 @@ func operations() []operation {
 		{name: "ListInstances", pattern: "GET /instance", handle: (*Server).listInstances},
 		{name: "DescribeInstance", pattern: "GET /instance/{InstanceId}", handle: (*Server).describeInstance},
 		{name: "DeleteInstance", pattern: "DELETE /instance/{InstanceId}", handle: (*Server).deleteInstance},
-	}, slices.Concat(flowOperations(), securityKeyOperations(), routingOperations(), userOperations(), securityProfileOperations(), contactOperations())...)
+	}, slices.Concat(flowOperations(), securityKeyOperations(), approvedOriginOperations(), routingOperations(), userOperations(), securityProfileOperations(), contactOperations())...)
 }
 
 // instanceJSON is Connect's Instance data type (API_Instance) and, without Tags, its

@@ -88,6 +88,8 @@ type Server struct {
 	metrics  *metrics
 	hasher   identity.PasswordHasher
 	policy   identity.PasswordPolicy
+	// clientTokens serialises start calls that carry the same ClientToken.
+	clientTokens keyLocks
 }
 
 // New builds a Server; it fails when a required field is missing.

@@ -291,11 +291,16 @@ type queuedAt struct {
 // runFlow starts or resumes the contact's flow (ans nil means start) and carries it through
 // every wait the node answers itself (external functions, queue placement, voice-only waits).
 func (m *Manager) runFlow(ctx context.Context, c contact.Contact, s *flow.Session, ans *flow.Answer) (*step, error) {
+	return m.runFlowFrom(ctx, c, s, c.FlowID, ans)
+}
+
+// runFlowFrom is runFlow starting flowRef (an ID or ARN) when ans is nil.
+func (m *Manager) runFlowFrom(ctx context.Context, c contact.Contact, s *flow.Session, flowRef string, ans *flow.Answer) (*step, error) {
 	eng := m.engine(c.InstanceID, c.ID)
 	var res *flow.Result
 	var err error
 	if ans == nil {
-		res, err = eng.Start(ctx, s, c.FlowID)
+		res, err = eng.Start(ctx, s, flowRef)
 	} else {
 		res, err = eng.Resume(ctx, s, *ans)
 	}
@@ -328,7 +333,12 @@ func (m *Manager) runFlow(ctx context.Context, c contact.Contact, s *flow.Sessio
 			return st, nil
 		default: // input and events wait for the customer or a timer
 			if w.Prompt != nil {
-				st.messages = append(st.messages, *w.Prompt)
+				prompt := *w.Prompt
+				if w.Kind == flow.WaitInput && w.Input != nil && !w.Input.Sensitive {
+					// A menu's choices go with its prompt, for chat clients that show buttons.
+					prompt.Options = w.Input.Options
+				}
+				st.messages = append(st.messages, prompt)
 			}
 			st.timer = w
 			return st, nil
@@ -350,8 +360,17 @@ func (m *Manager) placeInQueue(ctx context.Context, c contact.Contact, s *flow.S
 	var err error
 	derr := m.withRouter(ctx, c.InstanceID, func(r *routing.Router) {
 		var evs []routing.Event
-		evs, err = r.Enqueue(routing.EnqueueRequest{ContactID: c.ID, Channel: routing.Channel(c.Channel), QueueID: q.queueID,
-			AgentID: q.agentID, Priority: q.priority, EnqueuedAt: q.at.Add(-adjust)})
+		if inQueue(c) {
+			// A customer queue flow moves its contact to another queue.
+			if q.queueID == "" {
+				err = fmt.Errorf("a customer queue flow transfers to queues only")
+				return
+			}
+			evs, err = r.TransferToQueue(c.ID, q.queueID)
+		} else {
+			evs, err = r.Enqueue(routing.EnqueueRequest{ContactID: c.ID, Channel: routing.Channel(c.Channel), QueueID: q.queueID,
+				AgentID: q.agentID, Priority: q.priority, EnqueuedAt: q.at.Add(-adjust)})
+		}
 		m.routerEvents(c.InstanceID, evs)
 	})
 	if derr != nil {

@@ -141,7 +141,14 @@ func (m *Manager) rebuildInstance(ctx context.Context, instanceID string) error 
 			if err == nil && s.Waiting() {
 				m.armWait(c.InstanceID, c.ID, s.Wait)
 			}
-		case contact.StateQueued, contact.StateOffered, contact.StateConnected:
+		case contact.StateQueued, contact.StateOffered:
+			routed = true
+			// A waiting customer queue flow gets its timer again.
+			_, s, err := m.load(ctx, c.InstanceID, c.ID)
+			if err == nil && s.Waiting() {
+				m.armWait(c.InstanceID, c.ID, s.Wait)
+			}
+		case contact.StateConnected:
 			routed = true
 		case contact.StateAfterContactWork:
 			d := m.acwTimes()[routingChannel(c.Channel)]

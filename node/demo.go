@@ -9,6 +9,7 @@ import (
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/flow/samples"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/provision"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -18,6 +19,17 @@ import (
 func (n *Node) SeedDemo(ctx context.Context, instanceID string) error {
 	instARN := instance.ARN(n.Config.Region, n.AccountID, instanceID)
 	ids := map[string]string{}
+	// The samples' topic queues (orders, billing, general) are BasicQueue in the demo, which
+	// the Basic Routing Profile serves on every channel: any demo agent takes the chats.
+	basic, err := n.basicQueueID(ctx, instanceID)
+	if err != nil {
+		return err
+	}
+	if basic != "" {
+		for _, q := range []string{"orders", "billing", "general"} {
+			ids["queue/"+q] = basic
+		}
+	}
 	for _, smp := range samples.All() {
 		kind, seg := flow.KindFlow, "contact-flow"
 		if smp.Module {
@@ -69,6 +81,21 @@ func (n *Node) findFlowByName(ctx context.Context, instanceID string, kind flow.
 			}
 			return id != "", nil
 		})
+	})
+	return id, err
+}
+
+// basicQueueID returns the ID of the instance's BasicQueue, or "" when it has none.
+func (n *Node) basicQueueID(ctx context.Context, instanceID string) (string, error) {
+	id := ""
+	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		qs, err := tx.ListQueues(ctx, instanceID, "", 1000)
+		for _, q := range qs {
+			if q.Name == provision.BasicQueueName {
+				id = q.ID
+			}
+		}
+		return err
 	})
 	return id, err
 }

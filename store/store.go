@@ -25,6 +25,7 @@ import (
 type Tx interface {
 	instance.Store
 	instance.SecurityKeyStore
+	instance.ApprovedOriginStore
 	identity.KeyStore
 	identity.UserDirectory
 	identity.SecurityProfileStore
@@ -37,8 +38,10 @@ type Tx interface {
 	identity.AttemptStore
 	flow.RecordStore
 	contact.Store
+	contact.ClientTokenStore
 	routing.ConfigStore
 	chat.Tx
+	chat.WidgetStore
 	// Setting returns a deployment-wide setting, or ok=false when unset.
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 	// SetSettingOnce stores a deployment-wide setting unless it is already set, and returns the

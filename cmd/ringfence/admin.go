@@ -160,5 +160,5 @@ func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args [
 func extraCommands(environ []string) []*cobra.Command {
 	fc := flowcli.NewCommand()
 	fc.AddCommand(flowImportCmd(environ))
-	return []*cobra.Command{fc, decryptCmd()}
+	return []*cobra.Command{fc, decryptCmd(), widgetCmd(environ)}
 }

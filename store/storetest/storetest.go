@@ -63,6 +63,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("IdentityInstanceDelete", func(t *testing.T) { t.Parallel(); testIdentityInstanceDelete(t, h) })
 	t.Run("Chat", func(t *testing.T) { t.Parallel(); testChat(t, h) })
 	t.Run("ChatService", func(t *testing.T) { t.Parallel(); testChatService(t, h) })
+	t.Run("ApprovedOrigins", func(t *testing.T) { t.Parallel(); testApprovedOrigins(t, h) })
+	t.Run("ChatWidgets", func(t *testing.T) { t.Parallel(); testChatWidgets(t, h) })
+	t.Run("ClientTokens", func(t *testing.T) { t.Parallel(); testClientTokens(t, h) })
+	t.Run("ExpiredChats", func(t *testing.T) { t.Parallel(); testExpiredChats(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
