@@ -12,7 +12,6 @@ import (
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
-	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
@@ -100,7 +99,10 @@ func fromEpoch(v float64) time.Time {
 }
 
 // startTaskContact implements StartTaskContact (PUT /contact/task): the task is stored and
-// durable when the call returns, and its flow runs at once or at ScheduledTime.
+// durable when the call returns, and its flow runs at once or at ScheduledTime. A ClientToken
+// seen in the last 7 days returns that call's contact and starts nothing, whatever the rest
+// of the request says (Connect: "If a contact is already started, the contact ID is
+// returned").
 func (s *Server) startTaskContact(c *call) (any, error) {
 	if err := s.contacts(); err != nil {
 		return nil, err
@@ -125,6 +127,22 @@ func (s *Server) startTaskContact(c *call) (any, error) {
 	}
 	if err := decodeBody(c.r, &in); err != nil {
 		return nil, err
+	}
+	if len(in.ClientToken) > contact.MaxClientTokenLength {
+		return nil, apierr.InvalidParameter(fmt.Sprintf("ClientToken must be at most %d characters", contact.MaxClientTokenLength))
+	}
+	const op = "StartTaskContact"
+	if in.ClientToken != "" {
+		unlock := s.clientTokens.lock(inst + "/" + op + "/" + in.ClientToken)
+		defer unlock()
+		prev, ok, err := s.previousStart(c.ctx, inst, op, in.ClientToken)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			markReplay(c.ev, s.contactARN(inst, prev.ContactID))
+			return map[string]string{"ContactId": prev.ContactID}, nil
+		}
 	}
 	if in.TaskTemplateId != "" {
 		return nil, apierr.New(apierr.CodeInvalidParameter, "task templates are not supported yet; give ContactFlowId")
@@ -182,24 +200,29 @@ func (s *Server) startTaskContact(c *call) (any, error) {
 		if err := s.cfg.Contacts.Prepare(&ct); err != nil {
 			return err
 		}
-		return s.cfg.Contacts.CreateFor(ctx, tx, ct, target)
+		if err := s.cfg.Contacts.CreateFor(ctx, tx, ct, target); err != nil {
+			return err
+		}
+		if in.ClientToken == "" {
+			return nil
+		}
+		return tx.PutClientToken(ctx, contact.ClientToken{InstanceID: inst, Operation: op, Token: in.ClientToken, ContactID: ct.ID,
+			CreatedTime: s.cfg.Now().UTC().Truncate(time.Millisecond)}, s.cfg.Now().Add(-contact.ClientTokenTTL))
 	})
 	if err != nil {
+		if prev, ok := s.lostRace(c.ctx, err, inst, op, in.ClientToken); ok {
+			return map[string]string{"ContactId": prev.ContactID}, nil
+		}
 		return nil, err
 	}
 	s.cfg.Contacts.Started(ct)
 	return map[string]string{"ContactId": ct.ID}, nil
 }
 
-// startChatContact implements StartChatContact (PUT /contact/chat): the contact and its
-// customer participant commit together; the flow runs once the call has returned.
+// startChatContact implements StartChatContact (PUT /contact/chat) through StartChat: the
+// contact and its customer participant commit together; the flow runs once the call has
+// returned. A ClientToken seen in the last 7 days returns that call's contact.
 func (s *Server) startChatContact(c *call) (any, error) {
-	if err := s.contacts(); err != nil {
-		return nil, err
-	}
-	if s.cfg.Chat == nil {
-		return nil, apierr.New(apierr.CodeServiceUnavailable, "this node runs no chat")
-	}
 	inst, err := s.instanceID(c)
 	if err != nil {
 		return nil, err
@@ -233,46 +256,18 @@ func (s *Server) startChatContact(c *call) (any, error) {
 	if in.PersistentChat != nil {
 		return nil, apierr.InvalidParameter("persistent chat is not supported yet")
 	}
-	ct := contact.Contact{InstanceID: inst, ID: NewID(), Channel: contact.ChannelChat, InitiationMethod: contact.InitiationAPI,
-		Attributes: in.Attributes, RelatedContactID: in.RelatedContactId}
-	if err := contact.ValidateAttributes(in.Attributes); err != nil {
-		return nil, err
+	req := ChatStart{InstanceID: inst, ContactFlowID: in.ContactFlowId, Attributes: in.Attributes,
+		DisplayName: in.ParticipantDetails.DisplayName, DurationMinutes: in.ChatDurationInMinutes,
+		SupportedContentTypes: in.SupportedMessagingContentTypes, RelatedContactID: in.RelatedContactId, ClientToken: in.ClientToken}
+	if m := in.InitialMessage; m != nil {
+		req.InitialMessageType, req.InitialMessage = m.ContentType, m.Content
 	}
-	pending, err := s.cfg.Chat.PrepareChat(c.ctx, chat.StartRequest{InstanceID: inst, ContactID: ct.ID,
-		CustomerDisplayName: in.ParticipantDetails.DisplayName, Duration: time.Duration(in.ChatDurationInMinutes) * time.Minute,
-		SupportedContentTypes: in.SupportedMessagingContentTypes})
+	c.audited = true
+	res, err := s.StartChat(c.ctx, c.ev, req)
 	if err != nil {
 		return nil, err
 	}
-	c.ev.Resource = instance.ARN(s.cfg.Region, s.cfg.AccountID, inst) + "/contact/" + ct.ID
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		id, err := s.publishedFlowID(ctx, tx, inst, in.ContactFlowId)
-		if err != nil {
-			return err
-		}
-		ct.FlowID = id
-		if err := s.cfg.Contacts.Prepare(&ct); err != nil {
-			return err
-		}
-		if err := s.cfg.Contacts.Create(ctx, tx, ct); err != nil {
-			return err
-		}
-		return pending.Insert(ctx, tx)
-	})
-	if err != nil {
-		return nil, err
-	}
-	pending.Started()
-	res := pending.Result()
-	if in.InitialMessage != nil && in.InitialMessage.Content != "" {
-		// The initial message is the customer's first message; a flow waiting for input
-		// receives it like any other.
-		if _, err := s.cfg.Chat.PostInitialMessage(c.ctx, inst, ct.ID, res.ParticipantID, in.InitialMessage.ContentType, in.InitialMessage.Content); err != nil {
-			s.log.Warn("api: initial chat message", "instance_id", inst, "contact_id", ct.ID, "error", err.Error())
-		}
-	}
-	s.cfg.Contacts.Started(ct)
-	return map[string]string{"ContactId": ct.ID, "ParticipantId": res.ParticipantID, "ParticipantToken": res.ParticipantToken.Reveal()}, nil
+	return map[string]string{"ContactId": res.ContactID, "ParticipantId": res.ParticipantID, "ParticipantToken": res.ParticipantToken.Reveal()}, nil
 }
 
 // stopContact implements StopContact (POST /contact/stop).

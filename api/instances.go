@@ -23,7 +23,7 @@ func operations() []operation {
 		{name: "ListInstances", pattern: "GET /instance", handle: (*Server).listInstances},
 		{name: "DescribeInstance", pattern: "GET /instance/{InstanceId}", handle: (*Server).describeInstance},
 		{name: "DeleteInstance", pattern: "DELETE /instance/{InstanceId}", handle: (*Server).deleteInstance},
-	}, slices.Concat(flowOperations(), securityKeyOperations(), routingOperations(), userOperations(), securityProfileOperations(), authProfileOperations(), contactOperations(),
+	}, slices.Concat(flowOperations(), securityKeyOperations(), approvedOriginOperations(), routingOperations(), userOperations(), securityProfileOperations(), authProfileOperations(), contactOperations(),
 		functionOperations(), promptOperations(), flowLogOperations(), metricOperations())...)
 }
 

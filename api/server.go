@@ -91,6 +91,8 @@ type Server struct {
 	policy   identity.PasswordPolicy
 	// protect applies instances' data protection to the contacts the API shows.
 	protect *contact.Redactors
+	// clientTokens serialises start calls that carry the same ClientToken.
+	clientTokens keyLocks
 }
 
 // New builds a Server; it fails when a required field is missing.

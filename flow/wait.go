@@ -110,6 +110,10 @@ type Message struct {
 	SSML     string `json:"ssml,omitempty"`
 	PromptID string `json:"promptId,omitempty"`
 	MediaURI string `json:"mediaUri,omitempty"`
+	// Options are the choices of a menu prompt (the Equals operands of GetParticipantInput
+	// without StoreInput), for channels that show them as buttons. The engine leaves it
+	// empty; the host sets it on the prompt it delivers (Wait.Input.Options).
+	Options []string `json:"options,omitempty"`
 }
 
 // Answer resumes a waiting flow. Set only the fields relevant to the Wait's kind.

@@ -69,7 +69,7 @@ func (m *Manager) Accept(ctx context.Context, ev *audit.Event, instanceID, agent
 			return routing.LapsedError(info)
 		}
 		at := m.now()
-		_, err = m.mutate(ctx, ev, instanceID, info.ContactID, func(_ context.Context, _ store.Tx, c *contact.Contact) error {
+		_, err = m.mutate(ctx, ev, instanceID, info.ContactID, func(ctx context.Context, tx store.Tx, c *contact.Contact) error {
 			var path []contact.State
 			switch c.State {
 			case contact.StateQueued: // the OfferMade job has not run yet
@@ -86,11 +86,13 @@ func (m *Manager) Accept(ctx context.Context, ev *audit.Event, instanceID, agent
 			}
 			c.Agent = contact.AgentInfo{AgentID: agentID, ConnectedToAgentTimestamp: at}
 			c.Queue.DequeueTimestamp = at
-			return nil
+			// The customer queue flow, if one runs, stops with the connection.
+			return tx.DeleteFlowSession(ctx, instanceID, c.ID)
 		})
 		if err != nil {
 			return err
 		}
+		m.disarm(info.ContactID)
 		var rerr error
 		if derr := m.withRouter(ctx, instanceID, func(r *routing.Router) {
 			var evs []routing.Event

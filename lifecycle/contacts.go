@@ -182,11 +182,22 @@ func (m *Manager) load(ctx context.Context, instanceID, contactID string) (conta
 func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map[string]string, st *step) {
 	s := st.session
 	logs := m.flowLogs(st.logs)
-	// A flow that ended without putting the contact in a queue disconnects it.
+	// A flow that ended without putting the contact in a queue disconnects it. A customer
+	// queue flow (the contact waits in a queue) disconnects it only by DisconnectParticipant.
+	queueFlow := inQueue(c0)
 	ended := s.Ended() && st.queued == nil
+	if queueFlow {
+		ended = s.Ended() && s.Outcome != nil && s.Outcome.Kind == flow.OutcomeDisconnected
+	}
+	stale := false
 	c, err := m.mutate(ctx, hostEvent("FlowStep", c0.InstanceID, c0.ID), c0.InstanceID, c0.ID, func(ctx context.Context, tx store.Tx, c *contact.Contact) error {
 		if !c.State.Active() {
 			return apierr.New(apierr.CodeInvalidRequest, "contact %s has ended", c.ID)
+		}
+		if queueFlow && !inQueue(*c) {
+			// An agent took the contact while its queue flow ran: the queue flow stops.
+			stale = true
+			return tx.DeleteFlowSession(ctx, c.InstanceID, c.ID)
 		}
 		c.Attributes = applyDiff(c.Attributes, before, s.Attributes)
 		if len(s.Behaviour.Tags) > 0 {
@@ -243,6 +254,9 @@ func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map
 		}
 		return
 	}
+	if stale {
+		return
+	}
 	// The secure-input mark is set before the prompt goes out, so the customer's answer to
 	// it is always taken as secure input.
 	m.markSecureWait(c.InstanceID, c.ID, st.timer)
@@ -257,6 +271,10 @@ func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map
 	}
 	if st.timer != nil {
 		m.armWait(c.InstanceID, c.ID, st.timer)
+	}
+	if !queueFlow && st.queued != nil && s.Ended() {
+		// The contact flow queued the contact: the customer queue flow takes over.
+		m.startQueueFlow(ctx, c, s.Behaviour.EventHooks[CustomerQueueHook])
 	}
 }
 

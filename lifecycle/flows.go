@@ -317,13 +317,18 @@ type queuedAt struct {
 // every wait the node answers itself (external functions, queue placement, voice-only waits).
 // p is the instance's data protection (sensitive attributes in flow logs).
 func (m *Manager) runFlow(ctx context.Context, c contact.Contact, p contact.Protection, s *flow.Session, ans *flow.Answer) (*step, error) {
+	return m.runFlowFrom(ctx, c, p, s, c.FlowID, ans)
+}
+
+// runFlowFrom is runFlow starting flowRef (an ID or ARN) when ans is nil.
+func (m *Manager) runFlowFrom(ctx context.Context, c contact.Contact, p contact.Protection, s *flow.Session, flowRef string, ans *flow.Answer) (*step, error) {
 	eng := m.engine(c.InstanceID, c.ID, p)
 	var (
 		res *flow.Result
 		err error
 	)
 	if ans == nil {
-		res, err = eng.Start(ctx, s, c.FlowID)
+		res, err = eng.Start(ctx, s, flowRef)
 	} else {
 		res, err = eng.Resume(ctx, s, *ans)
 	}
@@ -356,7 +361,12 @@ func (m *Manager) runFlow(ctx context.Context, c contact.Contact, p contact.Prot
 			return st, nil
 		default: // input and events wait for the customer or a timer
 			if w.Prompt != nil {
-				st.messages = append(st.messages, *w.Prompt)
+				prompt := *w.Prompt
+				if w.Kind == flow.WaitInput && w.Input != nil && !w.Input.Sensitive {
+					// A menu's choices go with its prompt, for chat clients that show buttons.
+					prompt.Options = w.Input.Options
+				}
+				st.messages = append(st.messages, prompt)
 			}
 			st.timer = w
 			return st, nil
@@ -385,8 +395,17 @@ func (m *Manager) placeInQueue(ctx context.Context, c contact.Contact, s *flow.S
 	}
 	derr := m.withRouter(ctx, c.InstanceID, func(r *routing.Router) {
 		var evs []routing.Event
-		evs, err = r.Enqueue(routing.EnqueueRequest{ContactID: c.ID, Channel: routing.Channel(c.Channel), QueueID: q.queueID,
-			AgentID: q.agentID, Priority: q.priority, EnqueuedAt: q.at.Add(-adjust)})
+		if inQueue(c) {
+			// A customer queue flow moves its contact to another queue.
+			if q.queueID == "" {
+				err = fmt.Errorf("a customer queue flow transfers to queues only")
+				return
+			}
+			evs, err = r.TransferToQueue(c.ID, q.queueID)
+		} else {
+			evs, err = r.Enqueue(routing.EnqueueRequest{ContactID: c.ID, Channel: routing.Channel(c.Channel), QueueID: q.queueID,
+				AgentID: q.agentID, Priority: q.priority, EnqueuedAt: q.at.Add(-adjust)})
+		}
 		m.routerEvents(c.InstanceID, evs)
 	})
 	if derr != nil {

@@ -98,6 +98,7 @@ func (r *recorder) next(t *testing.T, typ routing.EventType) routing.Event {
 type chatSink struct {
 	mu    sync.Mutex
 	msgs  []string
+	opts  [][]string // the options of each message that had some
 	ended []string
 }
 
@@ -106,6 +107,9 @@ func (c *chatSink) PostFlowMessages(_ context.Context, _, _ string, ms []flow.Me
 	defer c.mu.Unlock()
 	for _, m := range ms {
 		c.msgs = append(c.msgs, m.Text)
+		if len(m.Options) > 0 {
+			c.opts = append(c.opts, m.Options)
+		}
 	}
 	return nil
 }
@@ -305,6 +309,7 @@ func TestChatFlowResumesAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, e, c.ID, contact.StateInFlow)
+	waitMessages(t, e, "Type 1 for orders", 1) // delivered after the step commits
 	e.chat.mu.Lock()
 	msgs := append([]string(nil), e.chat.msgs...)
 	e.chat.mu.Unlock()

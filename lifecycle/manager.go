@@ -86,6 +86,10 @@ type Config struct {
 	Workers int
 	Clock   func() time.Time
 	Logger  *slog.Logger
+
+	// ChatSweepInterval is how often chats past their duration are ended (default
+	// DefaultChatSweepInterval); the first sweep runs as soon as the state is rebuilt.
+	ChatSweepInterval time.Duration
 }
 
 // DefaultAfterContactWork is how long after-contact work lasts when the agent does not
@@ -151,7 +155,8 @@ type job struct {
 }
 
 // Run starts the workers, rebuilds every instance's contacts from storage (waiting flows,
-// queues, scheduled tasks, after-contact work) and serves until ctx ends.
+// queues, scheduled tasks, after-contact work), ends the chats past their duration (then
+// every ChatSweepInterval) and serves until ctx ends.
 func (m *Manager) Run(ctx context.Context) error {
 	m.ctx = ctx
 	var wg sync.WaitGroup
@@ -176,6 +181,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		m.log.Error("lifecycle: rebuild", "error", err.Error())
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); m.sweepChats(ctx) }()
 	<-ctx.Done()
 	m.stopTimers()
 	wg.Wait()

@@ -217,7 +217,7 @@ func (m *Manager) applyRouterEvent(ctx context.Context, instanceID string, e rou
 	if len(path) == 0 {
 		return
 	}
-	_, err = m.mutate(ctx, hostEvent(string(e.Type), instanceID, e.ContactID), instanceID, e.ContactID, func(_ context.Context, _ store.Tx, c *contact.Contact) error {
+	_, err = m.mutate(ctx, hostEvent(string(e.Type), instanceID, e.ContactID), instanceID, e.ContactID, func(ctx context.Context, tx store.Tx, c *contact.Contact) error {
 		for _, s := range path {
 			if err := c.Move(s); err != nil {
 				return err
@@ -226,11 +226,17 @@ func (m *Manager) applyRouterEvent(ctx context.Context, instanceID string, e rou
 		if e.Type == routing.EventContactConnected {
 			c.Agent = contact.AgentInfo{AgentID: e.AgentID, ConnectedToAgentTimestamp: e.At.UTC().Truncate(time.Millisecond)}
 			c.Queue.DequeueTimestamp = c.Agent.ConnectedToAgentTimestamp
+			// The customer queue flow, if one runs, stops with the connection.
+			return tx.DeleteFlowSession(ctx, instanceID, e.ContactID)
 		}
 		return nil
 	})
 	if err != nil {
 		m.log.Warn("lifecycle: router event", "instance_id", instanceID, "contact_id", e.ContactID, "event", string(e.Type), "error", err.Error())
+		return
+	}
+	if e.Type == routing.EventContactConnected {
+		m.disarm(e.ContactID)
 	}
 }
 

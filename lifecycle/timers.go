@@ -158,7 +158,14 @@ func (m *Manager) rebuildInstance(ctx context.Context, instanceID string) error 
 				// Transferred through a flow that had not started when the node stopped.
 				m.enqueueJob(c.InstanceID, c.ID, func(ctx context.Context) { m.startFlow(ctx, c.InstanceID, c.ID) })
 			}
-		case contact.StateQueued, contact.StateOffered, contact.StateConnected:
+		case contact.StateQueued, contact.StateOffered:
+			routed = true
+			// A waiting customer queue flow gets its timer again.
+			_, s, _, err := m.load(ctx, c.InstanceID, c.ID)
+			if err == nil && s.Waiting() {
+				m.armWait(c.InstanceID, c.ID, s.Wait)
+			}
+		case contact.StateConnected:
 			routed = true
 		case contact.StateAfterContactWork:
 			d := m.acwTimes()[routingChannel(c.Channel)]

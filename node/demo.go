@@ -19,11 +19,27 @@ import (
 
 // SeedDemo loads Ringfence's sample flows and modules (package flow/samples) into the
 // instance, published, unless a flow or module of the same name is already there. Each is
-// validated as publishing would validate it and audited with actor "host". The function ARNs
-// the samples invoke are associated with the built-in echo function.
+// validated as publishing would validate it and audited with actor "host". It first seeds the
+// demo's routing (SeedDemoRouting) and points the samples' queues and hours at it; the
+// function ARNs the samples invoke are associated with the built-in echo function.
 func (n *Node) SeedDemo(ctx context.Context, instanceID string) error {
 	instARN := instance.ARN(n.Config.Region, n.AccountID, instanceID)
 	ids := map[string]string{}
+	// The samples name their queues and hours by topic. In the demo, "support" is the demo's
+	// Support queue, every other topic queue is BasicQueue, and office hours are Basic Hours,
+	// so every menu choice reaches a queue the demo agents serve.
+	if _, err := n.SeedDemoRouting(ctx, instanceID); err != nil {
+		return err
+	}
+	basic, support, hours, err := n.demoRoutingIDs(ctx, instanceID)
+	if err != nil {
+		return err
+	}
+	for _, q := range []string{"orders", "billing", "general", "sales"} {
+		ids["queue/"+q] = basic
+	}
+	ids["queue/support"] = support
+	ids["operating-hours/office"] = hours
 	for _, smp := range samples.All() {
 		kind, seg := flow.KindFlow, "contact-flow"
 		if smp.Module {
@@ -235,4 +251,25 @@ func (n *Node) assignDemoProfile(ctx context.Context, instanceID, profileID stri
 		}
 	}
 	return nil
+}
+
+// demoRoutingIDs returns the IDs of the instance's BasicQueue, the demo's Support queue and
+// BasicQueue's hours (Basic Hours); an error when one is missing.
+func (n *Node) demoRoutingIDs(ctx context.Context, instanceID string) (basic, support, hours string, err error) {
+	err = n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		qs, err := tx.ListQueues(ctx, instanceID, "", 1000)
+		for _, q := range qs {
+			switch q.Name {
+			case provision.BasicQueueName:
+				basic, hours = q.ID, q.HoursOfOperationID
+			case DemoQueueName:
+				support = q.ID
+			}
+		}
+		return err
+	})
+	if err == nil && (basic == "" || support == "" || hours == "") {
+		err = fmt.Errorf("demo routing: %s or %s is missing", provision.BasicQueueName, DemoQueueName)
+	}
+	return basic, support, hours, err
 }

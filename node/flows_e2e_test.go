@@ -14,7 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 
+	"github.com/ringfence/ringfence/api"
+	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/flow/samples"
+	"github.com/ringfence/ringfence/store"
 )
 
 func sampleContent(t *testing.T, file string) string {
@@ -199,6 +202,21 @@ func TestSeedDemoIdempotent(t *testing.T) {
 	// The instance's default flows (bootstrap) and the demo samples, each once.
 	if got, want := len(flows.ContactFlowSummaryList)+len(mods.ContactFlowModulesSummaryList), len(samples.All())+9; got != want {
 		t.Errorf("%d flows and modules, want %d", got, want)
+	}
+	// Every sample names only resources the demo has: each passes the checks publishing
+	// makes (queues, hours, flows, modules, functions exist in the instance).
+	err = tn.n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		return store.EachFlowRecord(ctx, tx, tn.boot.InstanceID, flow.KindFlow, func(r flow.Record) (bool, error) {
+			if r.Tags["sample"] == "true" {
+				if err := api.CheckFlowContent(ctx, tx, tn.n.Config.Region, tn.n.AccountID, tn.boot.InstanceID, r.Content, true); err != nil {
+					t.Errorf("sample %q does not pass the publish checks: %v", r.Name, err)
+				}
+			}
+			return false, nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	// The samples' functions are associated, answered by the built-in echo function.
 	fns, err := tn.n.ListFunctions(ctx, tn.boot.InstanceID)

@@ -170,7 +170,14 @@ func (c chatOutput) PostFlowMessages(ctx context.Context, instanceID, contactID 
 		if text == "" {
 			continue
 		}
-		if _, err := c.rt.Chat.PostSystem(ctx, instanceID, contactID, chat.SystemMessage{ContentType: "text/plain", Content: text}); err != nil {
+		var err error
+		if len(msg.Options) > 0 {
+			// A menu: quick-reply buttons for clients that declared interactive messages.
+			_, err = c.rt.Chat.PostSystemMenu(ctx, instanceID, contactID, text, msg.Options)
+		} else {
+			_, err = c.rt.Chat.PostSystem(ctx, instanceID, contactID, chat.SystemMessage{ContentType: "text/plain", Content: text})
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -68,6 +68,10 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	widgets, err := n.widgetHandler(a)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -94,6 +98,7 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	mux.Handle("/ui/sso/", signOn)
 	mux.Handle("/ui/emergency", signOn)
 	mux.Handle("/agent/v1/", agents)
+	mux.Handle("/widget/", widgets)
 	mux.Handle("/", a)
 	return securityHeaders(mux), nil
 }
@@ -177,14 +182,16 @@ func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
 		go func() { _ = msrv.Serve(mln) }()
 	}
 	errc := make(chan error, 1)
+	// Read once: Serve sets srv.TLSConfig itself (HTTP/2 defaults) on the plain-HTTP path.
+	useTLS := srv.TLSConfig != nil
 	go func() {
-		if srv.TLSConfig != nil {
+		if useTLS {
 			errc <- srv.ServeTLS(ln, "", "")
 		} else {
 			errc <- srv.Serve(ln)
 		}
 	}()
-	n.Config.Logger.Info("serving", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "metrics_addr", n.Config.MetricsAddr)
+	n.Config.Logger.Info("serving", "addr", ln.Addr().String(), "tls", useTLS, "metrics_addr", n.Config.MetricsAddr)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -28,6 +28,7 @@ type Tx interface {
 	instance.SecurityKeyStore
 	instance.PromptStore
 	instance.DataProtectionStore
+	instance.ApprovedOriginStore
 	identity.KeyStore
 	identity.UserDirectory
 	identity.SecurityProfileStore
@@ -48,8 +49,10 @@ type Tx interface {
 	flow.RecordStore
 	extfn.Store
 	contact.Store
+	contact.ClientTokenStore
 	routing.ConfigStore
 	chat.Tx
+	chat.WidgetStore
 	// Setting returns a deployment-wide setting, or ok=false when unset.
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 	// SetSettingOnce stores a deployment-wide setting unless it is already set, and returns the

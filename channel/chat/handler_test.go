@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/channel/chat"
 	"github.com/ringfence/ringfence/channel/chat/participantclient"
@@ -579,8 +580,8 @@ func TestQuota(t *testing.T) {
 		}
 	}
 	err := start("c")
-	if err == nil || !strings.Contains(err.Error(), "ServiceQuotaExceededException") {
-		t.Fatalf("third chat: %v, want ServiceQuotaExceededException", err)
+	if !apierr.HasCode(err, apierr.CodeLimitExceeded) || apierr.As(err).Status() != http.StatusTooManyRequests {
+		t.Fatalf("third chat: %v, want LimitExceededException (429)", err)
 	}
 	if err := e.svc.EndChat(ctx, e.inst, "a"); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -131,11 +132,16 @@ type ConnectResult struct {
 // Connect carries out CreateParticipantConnection: it checks the participant token and
 // stores a new WebSocket token and connection token by hash. ev (may be nil) is the request's
 // audit event; it commits with the tokens. Errors: AccessDeniedException for a bad, expired
-// or revoked token or an ended chat.
+// or revoked token or an ended chat; ThrottlingException when one participant token asks
+// more often than Limits.MessagesPerSecond allows.
 func (s *Service) Connect(ctx context.Context, ev *audit.Event, req ConnectRequest) (ConnectResult, error) {
 	ev = orEvent(ev, "Connect")
 	if req.ParticipantToken == "" || len(req.ParticipantToken) > 1000 {
 		return ConnectResult{}, s.record(ctx, ev, apierr.AccessDenied("the X-Amz-Bearer header must carry the participant token"))
+	}
+	if !s.allowKey(fmt.Sprintf("connect/%x", hashToken(req.ParticipantToken))) {
+		return ConnectResult{}, s.record(ctx, ev, apierr.New(apierr.CodeThrottling,
+			"rate exceeded: at most %g connections per second per participant", s.limits.MessagesPerSecond))
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var (

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,14 +31,17 @@ type Limits struct {
 	// (Unicode code points), counted before redaction. Default 1,024, as Connect.
 	MaxMessageChars int
 	// MaxActiveChats is how many chats of one instance may be active at once; StartChat
-	// beyond it fails with ServiceQuotaExceededException. Default 10,000.
+	// beyond it fails with LimitExceededException (HTTP 429), the error StartChatContact's
+	// API reference gives for "the quota for concurrent active chats is exceeded". Default
+	// 10,000.
 	MaxActiveChats int
 	// MaxSocketsPerParticipant is how many WebSockets one participant may hold open.
 	// Default 5.
 	MaxSocketsPerParticipant int
 	// MessagesPerSecond and MessageBurst are the token bucket of each participant's
-	// SendMessage and SendEvent calls; beyond it they fail with ThrottlingException.
-	// Defaults 10/s and 20.
+	// SendMessage and SendEvent calls, and separately of the CreateParticipantConnection
+	// calls made with one participant token (each stores connection tokens); beyond it they
+	// fail with ThrottlingException. Defaults 10/s and 20.
 	MessagesPerSecond float64
 	MessageBurst      int
 	// ConnectionTTL is the lifetime of a ConnectionToken (default 12 h). chatjs asks for a
@@ -328,8 +332,12 @@ func contactKey(instanceID, contactID string) string { return instanceID + "/" +
 
 // allow spends one token of the participant's bucket.
 func (s *Service) allow(instanceID, participantID string) bool {
+	return s.allowKey(instanceID + "/" + participantID)
+}
+
+// allowKey spends one token of the bucket named key (MessagesPerSecond, MessageBurst).
+func (s *Service) allowKey(key string) bool {
 	now := s.now()
-	key := instanceID + "/" + participantID
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if now.Sub(s.swept) > time.Minute {
@@ -413,8 +421,11 @@ type StartRequest struct {
 	// minutes to 7 days.
 	Duration time.Duration
 	// SupportedContentTypes is SupportedMessagingContentTypes: nil for text/plain only;
-	// otherwise it must include text/plain and may add text/markdown, application/json and
-	// the interactive response type.
+	// otherwise it must include text/plain and may add text/markdown, application/json, the
+	// interactive type (the customer's client renders interactive messages; participants
+	// cannot send it) and the interactive response type. A chat whose customer supports the
+	// interactive response type gets flow menus as QuickReply interactive messages
+	// (PostSystemMenu).
 	SupportedContentTypes []string
 }
 
@@ -465,7 +476,7 @@ func (s *Service) PrepareChat(ctx context.Context, req StartRequest) (*Pending, 
 		types = types[:0]
 		seen := map[string]bool{}
 		for _, t := range req.SupportedContentTypes {
-			if _, ok := messageContentTypes[t]; !ok {
+			if _, ok := messageContentTypes[t]; !ok && t != ContentTypeInteractive {
 				return nil, apierr.InvalidParameter(fmt.Sprintf("SupportedMessagingContentTypes: unsupported content type %q", truncate(t, 100)))
 			}
 			if !seen[t] {
@@ -515,7 +526,7 @@ func (s *Service) newParticipant(ctx context.Context, c Chat, role Role, name st
 }
 
 // Insert stores the prepared chat inside tx: it checks the instance's active-chat quota
-// (ServiceQuotaExceededException), then creates the chat, the customer participant and its
+// (LimitExceededException), then creates the chat, the customer participant and its
 // participant.joined event. Call it once.
 func (p *Pending) Insert(ctx context.Context, tx Tx) error {
 	n, err := tx.CountActiveChats(ctx, p.chat.InstanceID, p.chat.CreatedTime)
@@ -523,7 +534,7 @@ func (p *Pending) Insert(ctx context.Context, tx Tx) error {
 		return err
 	}
 	if n >= p.s.limits.MaxActiveChats {
-		return apierr.New(apierr.CodeServiceQuotaExceeded, "the instance has %d active chats, its limit", p.s.limits.MaxActiveChats)
+		return apierr.New(apierr.CodeLimitExceeded, "the instance has %d active chats, its limit; try again when one has ended", p.s.limits.MaxActiveChats)
 	}
 	if err := tx.CreateChat(ctx, p.chat); err != nil {
 		return err
@@ -548,7 +559,7 @@ func (p *Pending) Started() {
 
 // StartChat starts a chat contact on its own transaction (PrepareChat, Insert, Started) and
 // returns the customer participant. Errors: InvalidParameterException,
-// ServiceQuotaExceededException, DuplicateResourceException when the contact already has a
+// LimitExceededException, DuplicateResourceException when the contact already has a
 // chat.
 func (s *Service) StartChat(ctx context.Context, req StartRequest) (Started, error) {
 	p, err := s.PrepareChat(ctx, req)
@@ -627,6 +638,14 @@ type SystemMessage struct {
 // item as delivered. Errors: InvalidParameterException, ResourceNotFoundException,
 // AccessDeniedException when the chat has ended.
 func (s *Service) PostSystem(ctx context.Context, instanceID, contactID string, m SystemMessage) (Item, error) {
+	if _, err := checkSystem(m); err != nil {
+		return Item{}, err
+	}
+	return s.postSystem(ctx, instanceID, contactID, func(Chat) SystemMessage { return m })
+}
+
+// checkSystem validates a SYSTEM message and returns its item type.
+func checkSystem(m SystemMessage) (ItemType, error) {
 	typ := TypeMessage
 	switch {
 	case strings.HasPrefix(m.ContentType, EventPrefix):
@@ -634,15 +653,91 @@ func (s *Service) PostSystem(ctx context.Context, instanceID, contactID string, 
 	case m.ContentType == ContentTypeInteractive:
 	default:
 		if _, ok := messageContentTypes[m.ContentType]; !ok {
-			return Item{}, apierr.InvalidParameter(fmt.Sprintf("unsupported content type %q", truncate(m.ContentType, 100)))
+			return typ, apierr.InvalidParameter(fmt.Sprintf("unsupported content type %q", truncate(m.ContentType, 100)))
 		}
 	}
 	if typ == TypeMessage && m.Content == "" {
-		return Item{}, apierr.InvalidParameter("a message needs Content")
+		return typ, apierr.InvalidParameter("a message needs Content")
 	}
 	if utf8.RuneCountInString(m.Content) > 16384 || !utf8.ValidString(m.Content) {
-		return Item{}, apierr.InvalidParameter("Content must be at most 16384 characters of UTF-8")
+		return typ, apierr.InvalidParameter("Content must be at most 16384 characters of UTF-8")
 	}
+	return typ, nil
+}
+
+// MaxMenuOptions is the most options PostSystemMenu sends as quick replies; a menu with more
+// goes out as its text prompt only.
+const MaxMenuOptions = 10
+
+// QuickReply is the content of an interactive message in Amazon Connect's QuickReply
+// template ("Add interactive messages to chat", Connect administrator guide): a prompt and
+// the replies a customer can pick, which clients show as buttons.
+type QuickReply struct {
+	TemplateType string `json:"templateType"` // "QuickReply"
+	Version      string `json:"version"`      // "1.0"
+	Data         struct {
+		Content struct {
+			Title    string              `json:"title"`
+			Elements []QuickReplyElement `json:"elements"`
+		} `json:"content"`
+	} `json:"data"`
+}
+
+// QuickReplyElement is one reply of a QuickReply.
+type QuickReplyElement struct {
+	Title string `json:"title"`
+}
+
+// PostSystemMenu posts a flow's menu prompt (GetParticipantInput with Equals conditions):
+// when the chat's customer declared the interactive response type in
+// SupportedMessagingContentTypes and there are 1 to MaxMenuOptions options, as an
+// interactive QuickReply message (ContentType application/vnd.amazonaws.connect.message.
+// interactive) whose elements are the options; otherwise as the text/plain prompt. A client
+// answers by sending the option's text as a text/plain message, which the flow matches like
+// typed input. Errors as PostSystem.
+func (s *Service) PostSystemMenu(ctx context.Context, instanceID, contactID, prompt string, options []string) (Item, error) {
+	plain := SystemMessage{ContentType: ContentTypePlain, Content: prompt}
+	if _, err := checkSystem(plain); err != nil {
+		return Item{}, err
+	}
+	var menu *SystemMessage
+	if n := len(options); n >= 1 && n <= MaxMenuOptions {
+		qr := QuickReply{TemplateType: "QuickReply", Version: "1.0"}
+		qr.Data.Content.Title = prompt
+		for _, o := range options {
+			qr.Data.Content.Elements = append(qr.Data.Content.Elements, QuickReplyElement{Title: o})
+		}
+		b, err := json.Marshal(qr)
+		if err != nil {
+			return Item{}, fmt.Errorf("encode quick reply: %w", err)
+		}
+		m := SystemMessage{ContentType: ContentTypeInteractive, Content: string(b)}
+		if _, err := checkSystem(m); err == nil {
+			menu = &m
+		}
+	}
+	return s.postSystem(ctx, instanceID, contactID, func(c Chat) SystemMessage {
+		if menu != nil && c.Supports(ContentTypeInteractiveResponse) {
+			return *menu
+		}
+		return plain
+	})
+}
+
+// Supports reports whether the customer declared contentType in the chat's
+// SupportedMessagingContentTypes.
+func (c Chat) Supports(contentType string) bool {
+	for _, t := range c.SupportedContentTypes {
+		if t == contentType {
+			return true
+		}
+	}
+	return false
+}
+
+// postSystem stores and delivers the SYSTEM message pick chooses for the chat (checked by the
+// caller).
+func (s *Service) postSystem(ctx context.Context, instanceID, contactID string, pick func(Chat) SystemMessage) (Item, error) {
 	unlock := s.order.lock(contactKey(instanceID, contactID))
 	defer unlock()
 	now := s.now()
@@ -661,6 +756,11 @@ func (s *Service) PostSystem(ctx context.Context, instanceID, contactID string, 
 			return apierr.AccessDenied("the chat has ended")
 		}
 		sys, err := s.systemParticipant(ctx, tx, c, now)
+		if err != nil {
+			return err
+		}
+		m := pick(c)
+		typ, err := checkSystem(m)
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,10 @@ type Tx interface {
 	// EndChat marks a chat ended at the given time; ending an ended chat changes nothing and
 	// is not an error.
 	EndChat(ctx context.Context, instanceID, contactID string, at time.Time) error
+	// ListExpiredChats returns up to limit contact IDs of the instance's chats that have not
+	// ended and whose duration ran out at or before now, the longest expired first (what the
+	// duration sweeper ends).
+	ListExpiredChats(ctx context.Context, instanceID string, now time.Time, limit int) ([]string, error)
 
 	// CreateChatParticipant stores a participant (with the hash of its token).
 	CreateChatParticipant(ctx context.Context, p Participant) error

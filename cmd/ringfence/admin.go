@@ -229,5 +229,5 @@ func withNode(environ []string, fn func(cmd *cobra.Command, n *node.Node, args [
 func extraCommands(environ []string) []*cobra.Command {
 	fc := flowcli.NewCommand()
 	fc.AddCommand(flowImportCmd(environ), flowLogsCmd(environ))
-	return []*cobra.Command{fc, functionsCmd(environ), decryptCmd()}
+	return []*cobra.Command{fc, functionsCmd(environ), decryptCmd(), widgetCmd(environ)}
 }

@@ -77,6 +77,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SAMLReplay", func(t *testing.T) { t.Parallel(); testSAMLReplay(t, h) })
 	t.Run("EmergencyAccess", func(t *testing.T) { t.Parallel(); testEmergencyAccess(t, h) })
 	t.Run("SSOInstanceDelete", func(t *testing.T) { t.Parallel(); testSSOInstanceDelete(t, h) })
+	t.Run("ApprovedOrigins", func(t *testing.T) { t.Parallel(); testApprovedOrigins(t, h) })
+	t.Run("ChatWidgets", func(t *testing.T) { t.Parallel(); testChatWidgets(t, h) })
+	t.Run("ClientTokens", func(t *testing.T) { t.Parallel(); testClientTokens(t, h) })
+	t.Run("ExpiredChats", func(t *testing.T) { t.Parallel(); testExpiredChats(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
