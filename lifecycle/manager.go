@@ -104,6 +104,11 @@ type Manager struct {
 	timers  map[string]*contactTimer // contact ID → the armed timer
 	started chan struct{}
 
+	// inputWaits maps a contact ID to whether its stored flow session waits for the
+	// customer's input, as the contact's worker last committed it (absent: unknown, read
+	// the store). It spares every chat message to a contact with an agent a store read.
+	inputWaits sync.Map
+
 	evMu    sync.Mutex
 	evQueue []instanceEvent
 	evWake  chan struct{}
