@@ -93,6 +93,7 @@ func (m *Manager) Accept(ctx context.Context, ev *audit.Event, instanceID, agent
 			return err
 		}
 		m.disarm(info.ContactID)
+		m.inputWaits.Store(info.ContactID, false) // no flow session waits any more
 		var rerr error
 		if derr := m.withRouter(ctx, instanceID, func(r *routing.Router) {
 			var evs []routing.Event

@@ -137,7 +137,7 @@ func (m *Manager) resumeFlow(ctx context.Context, instanceID, contactID string, 
 	}
 	ans, ok := answer(s)
 	if !ok {
-		return apierr.New(apierr.CodeInvalidRequest, "contact %s is not waiting for that", contactID)
+		return notWaiting(contactID)
 	}
 	for k, v := range c.Attributes {
 		s.Attributes[k] = v
@@ -149,6 +149,11 @@ func (m *Manager) resumeFlow(ctx context.Context, instanceID, contactID string, 
 	}
 	m.finishStep(ctx, c, before, st)
 	return nil
+}
+
+// notWaiting is the error of an answer the contact's flow does not wait for.
+func notWaiting(contactID string) error {
+	return apierr.New(apierr.CodeInvalidRequest, "contact %s is not waiting for that", contactID)
 }
 
 // load reads a contact, its stored flow session and its instance's data protection.
@@ -245,6 +250,7 @@ func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map
 		}
 	})
 	if err != nil {
+		m.inputWaits.Delete(c0.ID)
 		m.log.Warn("lifecycle: commit flow step", "instance_id", c0.InstanceID, "contact_id", c0.ID, "error", err.Error())
 		if st.queued != nil {
 			_ = m.withRouter(ctx, c0.InstanceID, func(r *routing.Router) {
@@ -255,11 +261,13 @@ func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map
 		return
 	}
 	if stale {
+		m.inputWaits.Store(c0.ID, false) // the queue flow's session is gone
 		return
 	}
 	// The secure-input mark is set before the prompt goes out, so the customer's answer to
 	// it is always taken as secure input.
 	m.markSecureWait(c.InstanceID, c.ID, st.timer)
+	m.inputWaits.Store(c0.ID, !s.Ended() && s.Waiting() && s.Wait.Kind == flow.WaitInput)
 	if m.cfg.Chat != nil && c.Channel == contact.ChannelChat && len(st.messages) > 0 {
 		if err := m.cfg.Chat.PostFlowMessages(ctx, c.InstanceID, c.ID, st.messages); err != nil {
 			m.log.Warn("lifecycle: flow messages", "instance_id", c.InstanceID, "contact_id", c.ID, "error", err.Error())
@@ -345,6 +353,7 @@ func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contac
 func (m *Manager) afterEnd(ctx context.Context, c contact.Contact) {
 	m.disarm(c.ID)
 	m.secureWaits.Delete(c.InstanceID + "/" + c.ID)
+	m.inputWaits.Delete(c.ID)
 	_ = m.withRouter(ctx, c.InstanceID, func(r *routing.Router) {
 		if _, err := r.Contact(c.ID); err != nil {
 			return
@@ -366,9 +375,14 @@ func (m *Manager) afterEnd(ctx context.Context, c contact.Contact) {
 }
 
 // CustomerInput answers a flow waiting for the customer's input (a chat message) with text.
-// It returns InvalidRequestException when the contact's flow is not waiting for input.
+// It returns InvalidRequestException when the contact's flow is not waiting for input; when
+// the contact's worker committed a session that does not wait for input, it says so without
+// reading the store.
 func (m *Manager) CustomerInput(ctx context.Context, instanceID, contactID, text string) error {
 	return m.do(ctx, instanceID, contactID, func(ctx context.Context) error {
+		if waits, known := m.inputWaits.Load(contactID); known && !waits.(bool) {
+			return notWaiting(contactID)
+		}
 		return m.resumeFlow(ctx, instanceID, contactID, func(s *flow.Session) (flow.Answer, bool) { return answerFor(s, text) })
 	})
 }

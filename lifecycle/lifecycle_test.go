@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/extfn"
@@ -366,5 +368,65 @@ func TestStopQueuedContact(t *testing.T) {
 			t.Errorf("offer after stop: %+v", ev)
 		}
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// countingStore counts the read transactions the Manager opens.
+type countingStore struct {
+	store.Store
+	views atomic.Int64
+}
+
+func (c *countingStore) View(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
+	c.views.Add(1)
+	return c.Store.View(ctx, ev, fn)
+}
+
+// TestCustomerInputWithoutWait: a chat message to a contact whose flow waits for input answers
+// it; one to a queued chat (its flow done) is refused with InvalidRequestException without a
+// store read, since the contact's worker knows its committed session waits for nothing.
+func TestCustomerInputWithoutWait(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{Sealer: storetest.NewSealer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	seed(t, st)
+	cs := &countingStore{Store: st}
+	m, err := lifecycle.New(lifecycle.Config{Store: cs, Region: "us-east-1", AccountID: "123456789012", Functions: &fakeFunctions{},
+		Routing: fakeRouting{}, Chat: &chatSink{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = m.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-m.Ready()
+	e := &env{st: st}
+
+	asking := contact.Contact{ID: "c0000000-0000-4000-8000-0000000000e1", InstanceID: instID, Channel: contact.ChannelChat, InitiationMethod: contact.InitiationAPI, FlowID: "chat-flow"}
+	queued := contact.Contact{ID: "c0000000-0000-4000-8000-0000000000e2", InstanceID: instID, Channel: contact.ChannelChat, InitiationMethod: contact.InitiationAPI, FlowID: "task-flow"}
+	for _, c := range []contact.Contact{asking, queued} {
+		if err := m.StartContact(ctx, ev("StartChatContact"), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitState(t, e, asking.ID, contact.StateInFlow)
+	waitState(t, e, queued.ID, contact.StateQueued)
+
+	before := cs.views.Load()
+	err = m.CustomerInput(ctx, instID, queued.ID, "hello")
+	if !apierr.HasCode(err, apierr.CodeInvalidRequest) {
+		t.Errorf("input to a queued chat: %v, want InvalidRequestException", err)
+	}
+	if n := cs.views.Load() - before; n != 0 {
+		t.Errorf("input to a queued chat read the store %d times", n)
+	}
+	if err := m.CustomerInput(ctx, instID, asking.ID, "1"); err != nil {
+		t.Fatalf("input to a flow waiting for it: %v", err)
+	}
+	if got := waitState(t, e, asking.ID, contact.StateEnded); got.Attributes["topic"] != "orders" {
+		t.Errorf("after the answer: %+v", got.Attributes)
 	}
 }

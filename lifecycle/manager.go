@@ -119,6 +119,10 @@ type Manager struct {
 
 	agentMu    sync.Mutex
 	agentLocks map[string]*agentLock // instance/agent → lock serialising status changes
+	// inputWaits maps a contact ID to whether its stored flow session waits for the
+	// customer's input, as the contact's worker last committed it (absent: unknown, read
+	// the store). It spares every chat message to a contact with an agent a store read.
+	inputWaits sync.Map
 
 	evMu    sync.Mutex
 	evQueue []instanceEvent

@@ -652,6 +652,56 @@ func TestWebSocketFrames(t *testing.T) {
 	}
 }
 
+// TestSlowSocketDropped: a socket that stops reading is dropped once 256 frames wait for it
+// (close 1013, "try again later"); the frames it got before are in order.
+func TestSlowSocketDropped(t *testing.T) {
+	e := newEnv(t, chat.Limits{})
+	cust := e.start("contact-1", "Customer")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	slow, _, err := websocket.Dial(ctx, cust.wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.CloseNow()
+	slow.SetReadLimit(1 << 20)
+	if err := slow.Write(ctx, websocket.MessageText, []byte(`{"topic":"aws/subscribe","content":{"topics":["aws/chat"]}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := slow.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// 16 KiB frames fill the loopback buffers after a few hundred; then 256 wait and the
+	// socket is dropped. The frames are built first so that they are published at once.
+	const frames = 2000
+	pad := strings.Repeat("x", 16<<10)
+	all := make([][]byte, frames)
+	for i := range all {
+		inner, _ := json.Marshal(chat.Item{ID: fmt.Sprint(i), Type: chat.TypeMessage, ContentType: chat.ContentTypePlain, Content: pad})
+		all[i], _ = json.Marshal(map[string]string{"topic": chat.TopicChat, "contentType": "application/json", "content": string(inner)})
+	}
+	for i, f := range all {
+		e.hub.Publish(chat.Delivery{InstanceID: e.inst, ContactID: "contact-1", Seq: int64(i + 1), Frame: f})
+	}
+	read := 0
+	for {
+		_, b, err := slow.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("slow socket ended with %v after %d frames, want close 1013", err, read)
+			}
+			break
+		}
+		if !strings.Contains(string(b), fmt.Sprintf(`\"Id\":\"%d\"`, read)) {
+			t.Fatalf("frame %d out of order: %.80s", read, b)
+		}
+		read++
+	}
+	if read >= frames {
+		t.Errorf("slow socket read %d of %d frames before it was dropped", read, frames)
+	}
+}
+
 // TestCORSAndErrors: preflight, the headers chatjs needs, Connect's error shape, and the
 // Authorization header chatjs adds is ignored.
 func TestCORSAndErrors(t *testing.T) {

@@ -33,7 +33,9 @@ const (
 	socketIdle = 90 * time.Second
 	// socketWrite bounds one frame write.
 	socketWrite = 10 * time.Second
-	// socketQueue is how many frames may wait for a slow socket before it is dropped.
+	// socketQueue is how many frames may wait for a slow socket before it is dropped. The
+	// queue and the goroutine that writes it exist only while frames wait, so an idle socket
+	// holds neither.
 	socketQueue = 256
 )
 
@@ -75,8 +77,8 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(MaxFrameBytes)
 	s := &socket{h: h, conn: conn, id: reqID, inst: b.chat.InstanceID, contact: b.chat.ContactID,
-		participant: b.part.ParticipantID, out: make(chan outFrame, socketQueue), stop: make(chan struct{})}
-	s.run(context.WithoutCancel(ctx))
+		participant: b.part.ParticipantID, ctx: context.WithoutCancel(ctx)}
+	s.run()
 }
 
 func (h *Handler) acquire(key string) bool {
@@ -98,17 +100,21 @@ func (h *Handler) release(key string) {
 }
 
 // socket is one open WebSocket of a participant. It is a Subscriber once it subscribed to
-// aws/chat. One goroutine reads, one writes; Deliver only queues.
+// aws/chat. The request's goroutine reads; Deliver only queues, and a writing goroutine runs
+// while the queue holds frames.
 type socket struct {
 	h                          *Handler
 	conn                       *websocket.Conn
-	id                         string // connectionId in error frames
+	ctx                        context.Context // outlives the request; bounds nothing
+	id                         string          // connectionId in error frames
 	inst, contact, participant string
 
-	out  chan outFrame
-	stop chan struct{} // closed when the reader stops
-
-	mu      sync.Mutex
+	mu sync.Mutex
+	// queue holds the frames the writer has not taken yet; pending counts them and the
+	// frames the writer took but has not written; writing is set while the writer runs.
+	queue   []outFrame
+	pending int
+	writing bool
 	closing bool
 	unsub   func()
 }
@@ -135,18 +141,24 @@ func (s *socket) Deliver(d Delivery) {
 	}
 }
 
-// enqueue queues a frame without blocking; a full queue drops the socket.
+// enqueue queues a frame without blocking; a socket with socketQueue frames waiting is
+// dropped.
 func (s *socket) enqueue(f outFrame) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return
 	}
-	select {
-	case s.out <- f:
-	default:
+	if s.pending >= socketQueue {
 		s.closing = true
 		go s.conn.Close(websocket.StatusTryAgainLater, "too slow: reconnect and fetch the transcript")
+		return
+	}
+	s.queue = append(s.queue, f)
+	s.pending++
+	if !s.writing {
+		s.writing = true
+		go s.write()
 	}
 }
 
@@ -158,7 +170,8 @@ func (s *socket) finish(code websocket.StatusCode, reason string) {
 	s.mu.Unlock()
 }
 
-func (s *socket) run(ctx context.Context) {
+func (s *socket) run() {
+	ctx := s.ctx
 	defer func() {
 		s.mu.Lock()
 		unsub := s.unsub
@@ -168,8 +181,6 @@ func (s *socket) run(ctx context.Context) {
 			unsub()
 		}
 	}()
-	go s.write(ctx)
-	defer close(s.stop)
 	defer s.conn.CloseNow()
 	for {
 		rctx, cancel := context.WithTimeout(ctx, socketIdle)
@@ -186,25 +197,37 @@ func (s *socket) run(ctx context.Context) {
 	}
 }
 
-// write sends queued frames until a close instruction or a write error.
-func (s *socket) write(ctx context.Context) {
+// write sends the queued frames in order and returns once the queue is empty (enqueue starts
+// it again), or for good after a close instruction or a write error.
+func (s *socket) write() {
 	for {
-		var f outFrame
-		select {
-		case f = <-s.out:
-		case <-s.stop:
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		if len(batch) == 0 {
+			s.writing = false
+			s.mu.Unlock()
 			return
 		}
-		if f.close {
-			_ = s.conn.Close(f.code, f.reason)
-			return
-		}
-		wctx, cancel := context.WithTimeout(ctx, socketWrite)
-		err := s.conn.Write(wctx, websocket.MessageText, f.b)
-		cancel()
-		if err != nil {
-			s.conn.CloseNow()
-			return
+		s.mu.Unlock()
+		for _, f := range batch {
+			if f.close {
+				_ = s.conn.Close(f.code, f.reason)
+				return
+			}
+			wctx, cancel := context.WithTimeout(s.ctx, socketWrite)
+			err := s.conn.Write(wctx, websocket.MessageText, f.b)
+			cancel()
+			if err != nil {
+				s.mu.Lock()
+				s.closing = true
+				s.mu.Unlock()
+				s.conn.CloseNow()
+				return
+			}
+			s.mu.Lock()
+			s.pending--
+			s.mu.Unlock()
 		}
 	}
 }
