@@ -215,43 +215,43 @@ func (s *Server) updateAuthProfile(c *call) (any, error) {
 		}
 	}
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.GetInstance(ctx, inst); err != nil {
-			return err
-		}
-		p, err := store.GetAuthenticationProfile(ctx, tx, inst, id)
+		p, err := store.UpdateAuthenticationProfile(ctx, tx, inst, id, s.cfg.Now(), func(p *identity.AuthenticationProfile) error {
+			in.apply(p, allowed, blocked, reauth, idle, maxSession)
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if in.Name != nil {
-			p.Name = *in.Name
-		}
-		if in.Description != nil {
-			p.Description = *in.Description
-		}
-		if in.AllowedIps != nil {
-			p.AllowedIPs = allowed
-		}
-		if in.BlockedIps != nil {
-			p.BlockedIPs = blocked
-		}
-		if in.PeriodicSessionDuration != nil {
-			p.PeriodicReauthentication = reauth
-		}
-		if in.SessionInactivityDuration != nil {
-			p.IdleTimeout = idle
-		}
-		if in.MaxSessionDuration != nil {
-			p.SessionDuration = maxSession
-		}
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		p.LastModifiedTime = s.cfg.Now().UTC().Truncate(time.Millisecond)
 		c.ev.Details = map[string]string{"allowed_ips": strconv.Itoa(len(p.AllowedIPs)), "blocked_ips": strconv.Itoa(len(p.BlockedIPs))}
-		return tx.PutAuthenticationProfile(ctx, p)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// apply sets the members present in the request on p.
+func (in updateAuthProfileInput) apply(p *identity.AuthenticationProfile, allowed, blocked []netip.Prefix, reauth, idle, maxSession time.Duration) {
+	if in.Name != nil {
+		p.Name = *in.Name
+	}
+	if in.Description != nil {
+		p.Description = *in.Description
+	}
+	if in.AllowedIps != nil {
+		p.AllowedIPs = allowed
+	}
+	if in.BlockedIps != nil {
+		p.BlockedIPs = blocked
+	}
+	if in.PeriodicSessionDuration != nil {
+		p.PeriodicReauthentication = reauth
+	}
+	if in.SessionInactivityDuration != nil {
+		p.IdleTimeout = idle
+	}
+	if in.MaxSessionDuration != nil {
+		p.SessionDuration = maxSession
+	}
 }

@@ -222,6 +222,18 @@ func (s *Server) getMetricDataV2(c *call) (any, error) {
 		if err := requireInstance(ctx, tx, inst); err != nil {
 			return err
 		}
+		// Filters name resources of this instance, as GetCurrentMetricData's do: an ID of
+		// another instance is not found rather than an empty answer.
+		for _, id := range q.QueueIDs {
+			if _, err := tx.GetQueue(ctx, inst, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range q.AgentIDs {
+			if _, err := tx.GetUser(ctx, inst, id); err != nil {
+				return err
+			}
+		}
 		for {
 			page, err := tx.SearchContacts(ctx, inst, q)
 			if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strconv"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/identity"
@@ -110,10 +109,7 @@ func (s *Server) createSecurityProfile(c *call) (any, error) {
 	arn := s.securityProfileARN(inst, p.ID)
 	c.ev.Resource = arn
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.GetInstance(ctx, inst); err != nil {
-			return err
-		}
-		return tx.CreateSecurityProfile(ctx, p)
+		return store.CreateSecurityProfile(ctx, tx, p)
 	})
 	if err != nil {
 		return nil, err
@@ -238,26 +234,19 @@ func (s *Server) updateSecurityProfile(c *call) (any, error) {
 		return nil, err
 	}
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.GetInstance(ctx, inst); err != nil {
-			return err
-		}
-		p, err := tx.GetSecurityProfile(ctx, inst, id)
+		ch, err := store.UpdateSecurityProfile(ctx, tx, inst, id, s.cfg.Now(), func(p *identity.SecurityProfile) {
+			if in.Description != nil {
+				p.Description = *in.Description
+			}
+			if in.Permissions != nil {
+				p.Permissions = *in.Permissions
+			}
+		})
 		if err != nil {
 			return err
 		}
-		before := len(p.Permissions)
-		if in.Description != nil {
-			p.Description = *in.Description
-		}
-		if in.Permissions != nil {
-			p.Permissions = *in.Permissions
-		}
-		if p, err = identity.NormalizeSecurityProfile(p); err != nil {
-			return err
-		}
-		p.LastModifiedTime = s.cfg.Now().UTC().Truncate(1e6)
-		c.ev.Details = map[string]string{"permissions_before": strconv.Itoa(before), "permissions_after": strconv.Itoa(len(p.Permissions))}
-		return tx.UpdateSecurityProfile(ctx, p)
+		c.ev.Details = ch.AuditDetails()
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -274,20 +263,7 @@ func (s *Server) deleteSecurityProfile(c *call) (any, error) {
 	}
 	id := s.securityProfileID(c, inst)
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.GetInstance(ctx, inst); err != nil {
-			return err
-		}
-		if _, err := tx.GetSecurityProfile(ctx, inst, id); err != nil {
-			return err
-		}
-		n, err := tx.CountSecurityProfileUsers(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return apierr.New(apierr.CodeResourceInUse, "security profile %s is held by %d user(s); remove it from them first", id, n)
-		}
-		return tx.DeleteSecurityProfile(ctx, inst, id)
+		return store.DeleteSecurityProfile(ctx, tx, inst, id)
 	})
 	if err != nil {
 		return nil, err

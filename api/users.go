@@ -109,13 +109,6 @@ func validResourceID(field, id string) error {
 	return nil
 }
 
-// checkUserRefs checks, inside tx, that the instance exists, that every security profile is
-// one of its own and that the routing profile exists (store.CheckUserRefs). It returns the
-// profiles.
-func (s *Server) checkUserRefs(ctx context.Context, tx store.Tx, inst string, profileIDs []string, routingProfileID string) ([]identity.SecurityProfile, error) {
-	return store.CheckUserRefs(ctx, tx, inst, profileIDs, routingProfileID)
-}
-
 // profileIDs reduces SecurityProfileIds members (IDs or ARNs of the instance), sorted.
 func (s *Server) profileIDs(inst string, refs []string) []string {
 	out := make([]string, 0, len(refs))
@@ -203,11 +196,8 @@ func (s *Server) createUser(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		switch managed := rec.IdentityManagementType == instance.IdentityManagementConnectManaged; {
-		case managed && hash == "":
-			return apierr.InvalidParameter("Password is required when the instance manages identities (CONNECT_MANAGED)")
-		case !managed && hash != "":
-			return apierr.InvalidParameter("Password is not allowed when identities are managed by " + string(rec.IdentityManagementType))
+		if err := store.CheckPasswordAllowed(rec, hash != ""); err != nil {
+			return err
 		}
 		_, err = store.CreateUser(ctx, tx, u, hash)
 		return err
@@ -555,21 +545,8 @@ func (s *Server) updateUser(c *call, change func(ctx context.Context, tx store.T
 
 func (s *Server) updateUserIn(c *call, inst, id string, change func(ctx context.Context, tx store.Tx, u *identity.User) error) (any, error) {
 	err := c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.GetInstance(ctx, inst); err != nil {
-			return err
-		}
-		u, err := tx.GetUser(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		if err := change(ctx, tx, &u); err != nil {
-			return err
-		}
-		if err := u.Validate(); err != nil {
-			return err
-		}
-		u.LastModifiedTime = s.cfg.Now().UTC().Truncate(1e6)
-		return tx.UpdateUser(ctx, u)
+		_, err := store.UpdateUser(ctx, tx, inst, id, s.cfg.Now(), change)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -630,11 +607,7 @@ func (s *Server) updateUserRoutingProfile(c *call) (any, error) {
 		return nil, err
 	}
 	return s.updateUserIn(c, inst, id, func(ctx context.Context, tx store.Tx, u *identity.User) error {
-		if _, err := s.checkUserRefs(ctx, tx, inst, nil, rp); err != nil {
-			return err
-		}
-		u.RoutingProfileID = rp
-		return nil
+		return store.SetUserRoutingProfile(ctx, tx, u, rp)
 	})
 }
 
@@ -656,26 +629,7 @@ func (s *Server) updateUserSecurityProfiles(c *call) (any, error) {
 	}
 	ids := s.profileIDs(inst, in.SecurityProfileIds)
 	return s.updateUserIn(c, inst, id, func(ctx context.Context, tx store.Tx, u *identity.User) error {
-		u.SecurityProfileIDs = ids
-		if err := u.Validate(); err != nil {
-			return err
-		}
-		ps, err := s.checkUserRefs(ctx, tx, inst, ids, "")
-		if err != nil {
-			return err
-		}
-		if identity.RequiresMFA(ps) {
-			totp, err := tx.GetTOTPSecret(ctx, inst, u.ID)
-			switch {
-			case apierr.HasCode(err, apierr.CodeResourceNotFound):
-				u.MFAEnrollmentRequired = true
-			case err != nil:
-				return err
-			case !totp.Confirmed:
-				u.MFAEnrollmentRequired = true
-			}
-		}
-		n, err := tx.DeleteUserSessions(ctx, inst, u.ID)
+		n, err := store.SetUserSecurityProfiles(ctx, tx, u, ids)
 		if err != nil {
 			return err
 		}
@@ -694,22 +648,12 @@ func (s *Server) deleteUser(c *call) (any, error) {
 	}
 	id := s.userID(c, inst)
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.GetInstance(ctx, inst); err != nil {
-			return err
-		}
-		if _, err := tx.GetUser(ctx, inst, id); err != nil {
-			return err
-		}
-		sessions, err := tx.DeleteUserSessions(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		keys, err := tx.RevokeUserAccessKeys(ctx, inst, id)
+		sessions, keys, err := store.DeleteUser(ctx, tx, inst, id)
 		if err != nil {
 			return err
 		}
 		c.ev.Details = map[string]string{"sessions_ended": strconv.Itoa(sessions), "access_keys_revoked": strconv.Itoa(keys)}
-		return tx.DeleteUser(ctx, inst, id)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -42,6 +42,23 @@ const (
 	// UnredactedData.View ("View unredacted data"): Ringfence never keeps a card number
 	// whole, so BIN and last four is the least redacted form there is.
 	ActionViewCardBINLast4 = "page:ViewCardBINLast4"
+	// ActionEnableDisableUser disables a user (its sessions end, its access keys are refused
+	// everything) or enables it again. Connect's admin website has the same switch and no API
+	// operation.
+	ActionEnableDisableUser = "page:EnableDisableUser"
+	// ActionResetUserPassword sets another user's password (typed or generated) and ends its
+	// sessions. Connect has no API operation for it. Whoever sets a password can sign in as
+	// that user, so it needs the permission to change users' permissions as well as to edit
+	// them.
+	ActionResetUserPassword = "page:ResetUserPassword"
+	// ActionViewAuthenticationProfile shows the instance's authentication profile on the
+	// admin pages.
+	ActionViewAuthenticationProfile = "page:ViewAuthenticationProfile"
+	// ActionUpdateAuthenticationProfile changes the instance's authentication profile (network
+	// rules and session timeouts of every user) on the admin pages. The API operations stay
+	// operator-only, as IAM-only in Connect; on the pages the instance administrator, who
+	// can change every user's permissions, may change it.
+	ActionUpdateAuthenticationProfile = "page:UpdateAuthenticationProfile"
 )
 
 // API operations Ringfence adds where Connect has none. The "ringfence:" prefix keeps them
@@ -374,6 +391,12 @@ var operationPermissions = map[string][]string{
 	ActionChatTest:                 {"ChatTestMode"},
 	ActionViewSensitiveAttributes:  {PermissionViewDecryptedFields},
 	ActionViewCardBINLast4:         {"UnredactedData.View"},
+	// Administration pages (the Connect operation names serve for the rest: CreateUser,
+	// UpdateSecurityProfile, ...).
+	ActionEnableDisableUser:           {"Users.EnableAndDisable"},
+	ActionResetUserPassword:           {"Users.Edit", "Users.EditPermission"},
+	ActionViewAuthenticationProfile:   {"SecurityProfiles.View", "Users.View"},
+	ActionUpdateAuthenticationProfile: {"SecurityProfiles.Edit", "Users.EditPermission"},
 }
 
 // operationBlockers lists, per action, the restrictive permissions that refuse it when any of

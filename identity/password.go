@@ -366,3 +366,41 @@ func repeatedUnit(s string) (string, bool) {
 	}
 	return "", false
 }
+
+// GeneratedPasswordLength is the length of GeneratePassword's passwords: 20 characters of a
+// 57-character alphabet, about 116 bits.
+const GeneratedPasswordLength = 20
+
+// generatedPasswordAlphabet leaves out characters that are easily confused (0/O, 1/l/I).
+const generatedPasswordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+// GeneratePassword returns a random password for the user username that pol accepts (in
+// PCI mode too: it draws again until letters and digits are both present):
+// GeneratedPasswordLength characters of letters and digits without look-alikes, drawn from
+// rnd (nil means crypto/rand) without modulo bias. It fails only when rnd fails.
+func GeneratePassword(rnd io.Reader, pol PasswordPolicy, username string) (secret.Value[string], error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	const n = len(generatedPasswordAlphabet)
+	limit := 256 - 256%n // bytes at or above it would bias the draw
+	for range 100 {
+		out := make([]byte, 0, GeneratedPasswordLength)
+		buf := make([]byte, 2*GeneratedPasswordLength)
+		for len(out) < GeneratedPasswordLength {
+			if _, err := io.ReadFull(rnd, buf); err != nil {
+				return secret.Value[string]{}, fmt.Errorf("generate password: %w", err)
+			}
+			for _, b := range buf {
+				if int(b) < limit && len(out) < GeneratedPasswordLength {
+					out = append(out, generatedPasswordAlphabet[int(b)%n])
+				}
+			}
+		}
+		pw := secret.New(string(out))
+		if pol.CheckPassword(pw, username) == nil {
+			return pw, nil
+		}
+	}
+	return secret.Value[string]{}, errors.New("generate password: no acceptable password drawn (is the randomness source constant?)")
+}

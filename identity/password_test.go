@@ -254,3 +254,34 @@ func TestArgon2LimiterHonoursContext(t *testing.T) {
 		t.Errorf("default limit %d, want %d", d, DefaultArgon2Concurrency())
 	}
 }
+
+func TestGeneratePassword(t *testing.T) {
+	seen := map[string]bool{}
+	for _, pci := range []bool{false, true} {
+		pol := NewPasswordPolicy(pci)
+		for range 50 {
+			pw, err := GeneratePassword(nil, pol, "jdoe")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := pw.Reveal()
+			if len(s) != GeneratedPasswordLength || strings.Trim(s, generatedPasswordAlphabet) != "" {
+				t.Fatalf("generated %q: want %d characters of the alphabet", s, GeneratedPasswordLength)
+			}
+			if err := pol.CheckPassword(pw, "jdoe"); err != nil {
+				t.Fatalf("the policy (PCI %v) refuses a generated password: %v", pci, err)
+			}
+			if seen[s] {
+				t.Fatal("the same password twice")
+			}
+			seen[s] = true
+		}
+	}
+	// A constant source can never satisfy the policy: an error, not a loop.
+	if _, err := GeneratePassword(bytes.NewReader(bytes.Repeat([]byte{7}, 1<<20)), NewPasswordPolicy(false), "jdoe"); err == nil {
+		t.Error("a constant randomness source gave a password")
+	}
+	if _, err := GeneratePassword(bytes.NewReader(nil), NewPasswordPolicy(false), "jdoe"); err == nil {
+		t.Error("an empty randomness source gave a password")
+	}
+}

@@ -26,6 +26,15 @@ const (
 	CategoryRingfence = "Ringfence"
 )
 
+// PermissionCategories returns the Category* constants in the order Connect's permission
+// list presents its sections, Ringfence's own last (a fresh slice each call). Admin pages
+// group a security profile's permissions by them.
+func PermissionCategories() []string {
+	return []string{CategoryRouting, CategoryChannelsFlows, CategoryUsers, CategoryAgentApplication,
+		CategoryAnalytics, CategoryCustomerProfiles, CategoryScheduling, CategoryCases, CategoryCampaigns,
+		CategoryContent, CategoryRingfence}
+}
+
 // PermissionInfo describes one security-profile permission: a case-sensitive Connect API
 // permission name as CreateSecurityProfile and ListSecurityProfilePermissions carry it
 // (Amazon Connect API Reference), or a Ringfence extension named "Ringfence.*".

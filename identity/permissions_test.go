@@ -277,3 +277,26 @@ func TestPermissionAliases(t *testing.T) {
 		targets[canon] = true
 	}
 }
+
+// Every permission's category is one PermissionCategories lists, and each is listed once.
+func TestPermissionCategoriesCoverCatalogue(t *testing.T) {
+	cats := map[string]bool{}
+	for _, c := range PermissionCategories() {
+		if cats[c] {
+			t.Errorf("category %q listed twice", c)
+		}
+		cats[c] = true
+	}
+	used := map[string]bool{}
+	for _, p := range Permissions() {
+		if !cats[p.Category] {
+			t.Errorf("%s is in category %q, which PermissionCategories does not list", p.Name, p.Category)
+		}
+		used[p.Category] = true
+	}
+	for c := range cats {
+		if !used[c] {
+			t.Errorf("category %q holds no permission", c)
+		}
+	}
+}

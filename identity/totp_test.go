@@ -211,3 +211,22 @@ func BenchmarkTOTPVerify(b *testing.B) {
 		_ = v.Verify(context.Background(), "inst-a", "u-1", rfc6238Secret, code) // replays after the first: full check cost
 	}
 }
+
+func TestTOTPCodeIsWhatVerifyAccepts(t *testing.T) {
+	e, err := NewTOTPEnrollment("Ringfence", "jdoe", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 21, 10, 0, 15, 0, time.UTC)
+	code, err := TOTPCode(e.Secret, now)
+	if err != nil || len(code) != TOTPDigits {
+		t.Fatalf("TOTPCode = %q, %v", code, err)
+	}
+	v := TOTPVerifier{Store: &MemoryMFAStore{}, Now: func() time.Time { return now }}
+	if err := v.Verify(context.Background(), "i", "u", e.Secret, code); err != nil {
+		t.Errorf("Verify of TOTPCode's code: %v", err)
+	}
+	if _, err := TOTPCode(secret.New("not base32!"), now); err == nil {
+		t.Error("TOTPCode accepted a secret that is not base32")
+	}
+}

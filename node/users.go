@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -53,26 +52,6 @@ func (n *Node) IssueUserKey(ctx context.Context, instanceID, username, descripti
 	return k, sec, nil
 }
 
-// passwordAlphabet leaves out characters that are easily confused (0/O, 1/l/I).
-const passwordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-
-// newPassword returns a random 20-character password (about 116 bits) that passes the
-// password policy in PCI mode too (letters and digits).
-func newPassword(username string) secret.Value[string] {
-	pol := identity.NewPasswordPolicy(true)
-	for {
-		b := make([]byte, 20)
-		_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
-		for i := range b {
-			b[i] = passwordAlphabet[int(b[i])%len(passwordAlphabet)]
-		}
-		pw := secret.New(string(b))
-		if pol.CheckPassword(pw, username) == nil {
-			return pw
-		}
-	}
-}
-
 // SeededUser is a user created by bootstrap or the demo, with its password: the only clear
 // copy (only argon2id hashes are stored), shown once.
 type SeededUser struct {
@@ -101,7 +80,11 @@ func (n *Node) ensureUser(ctx context.Context, instanceID, username, firstName, 
 	if err != nil || exists {
 		return SeededUser{}, false, err
 	}
-	pw := newPassword(username)
+	// PCI mode's rule (letters and digits) too, whatever the instance's policy.
+	pw, err := identity.GeneratePassword(nil, identity.NewPasswordPolicy(true), username)
+	if err != nil {
+		return SeededUser{}, false, err
+	}
 	hash, err := n.pwHasher.HashPassword(ctx, pw)
 	if err != nil {
 		return SeededUser{}, false, err

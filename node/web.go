@@ -77,7 +77,7 @@ func (n *Node) lookupInstance(ctx context.Context, ref string) (instance.Instanc
 	return in, err
 }
 
-// webHandler builds the sign-in and account pages over the node's store.
+// webHandler builds the sign-in, account and admin pages over the node's store.
 func (n *Node) webHandler() (*web.Handler, error) {
 	ids := store.Identity{Store: n.Store}
 	return web.New(web.Config{
@@ -86,6 +86,7 @@ func (n *Node) webHandler() (*web.Handler, error) {
 		MFA: ids, Passkeys: ids, Secrets: n.Secrets, Audit: n.Store, AuditHasher: n.Keyring.Hasher(),
 		TrustedProxies: n.Config.TrustedProxies, PublicOrigin: n.publicOrigin(), HSTS: n.Config.HSTS,
 		PasswordAllowed: sso.PasswordAllowed, Logger: n.Config.Logger,
+		Admin: n.Store, Region: n.Config.Region, AccountID: n.AccountID,
 	})
 }
 

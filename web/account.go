@@ -21,6 +21,17 @@ var (
 		"password-changed": "Your password was changed. Every other session was signed out.",
 		"passkey-added":    "The passkey was added.",
 		"passkey-removed":  "The passkey was removed.",
+		// Admin pages.
+		"user-created":        "The user was created.",
+		"user-updated":        "The user was updated.",
+		"user-disabled":       "The user was disabled and signed out everywhere.",
+		"user-enabled":        "The user was enabled.",
+		"password-reset":      "The password was set and the user signed out everywhere.",
+		"user-deleted":        "The user was deleted.",
+		"profile-created":     "The security profile was created.",
+		"profile-updated":     "The security profile was updated.",
+		"profile-deleted":     "The security profile was deleted.",
+		"authprofile-updated": "The authentication profile was updated.",
 	}
 	pageErrors = map[string]string{
 		"last-factor": "This is your only second factor. Set up an authenticator app or add another passkey first.",
@@ -38,6 +49,9 @@ type homeData struct {
 	// MFARequired is set when the user's profiles require a second factor.
 	MFARequired bool
 	Passkeys    int
+	// Admin lists the admin sections the user may open (none unless the session passed a
+	// second factor).
+	Admin []adminLink
 }
 
 // home is the account page.
@@ -59,6 +73,10 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *reqSession) {
 		return
 	}
 	d.Passkeys = len(pks)
+	if d.Admin, err = h.adminLinksFor(ctx, s); err != nil {
+		h.internalError(w, r, "admin links", err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "home", view{Title: "Your account", CSRF: s.csrf, Username: s.user.Username,
 		Notice: noticeText(r), Data: d})
 }

@@ -34,8 +34,9 @@ type messageData struct {
 	Link, LinkText string
 }
 
-// parsePages parses templates/layout.html with each other template into its own set, named
-// after the file without extension.
+// parsePages parses templates/layout.html and the shared partials (templates/_*.html, blocks
+// that several pages use) with each other template into its own set, named after the file
+// without extension.
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"time": func(t time.Time) string {
@@ -52,10 +53,10 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template)
 	for _, n := range names {
 		base := strings.TrimSuffix(path.Base(n), ".html")
-		if base == "layout" {
+		if base == "layout" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", base, err)
 		}

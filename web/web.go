@@ -1,6 +1,7 @@
 // Package web serves Ringfence's pages for people under /ui/: sign-in with password, the
-// authentication profile's network rules, TOTP and passkey second factors, and the account
-// pages (password, sessions, passkeys, sign-out). Pages are html/template rendered on the
+// authentication profile's network rules, TOTP and passkey second factors, the account
+// pages (password, sessions, passkeys, sign-out) and the admin pages (users, security
+// profiles, the authentication profile). Pages are html/template rendered on the
 // server with small ES modules from /ui/static/; every response carries a strict
 // Content-Security-Policy, and every state-changing request is checked for cross-site origin
 // and a CSRF token bound to the session.
@@ -38,6 +39,7 @@ import (
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/keyring"
+	"github.com/ringfence/ringfence/store"
 )
 
 //go:embed templates/*.html
@@ -102,6 +104,14 @@ type Config struct {
 	// refuses, the sign-in form answers with a page that points to /ui/sso/{instance}, the
 	// instance's identity-provider sign-in, and the attempt is audited.
 	PasswordAllowed func(inst instance.Instance) bool
+	// Admin, when set, serves the admin pages under /ui/admin/ (users, security profiles,
+	// the authentication profile of the signed-in administrator's instance) over this store:
+	// each change runs one of store's administration transactions (the ones the Connect API
+	// runs) together with its audit event. nil serves none of them.
+	Admin store.Store
+	// Region and AccountID name resources in the admin pages' audit events by their Connect
+	// ARN, as the API does ("us-east-1", a 12-digit account); when empty, "{kind}/{id}".
+	Region, AccountID string
 	// Now is the clock (default time.Now); Rand the randomness source (default crypto/rand).
 	Now  func() time.Time
 	Rand io.Reader
@@ -238,6 +248,7 @@ func (h *Handler) routes() {
 	m.Handle("POST /ui/passkeys/register/begin", h.withSession(mfaDone, h.passkeyRegisterBegin))
 	m.Handle("POST /ui/passkeys/register/finish", h.withSession(mfaDone, h.passkeyRegisterFinish))
 	m.Handle("POST /ui/passkeys/delete", h.withSession(mfaDone, h.passkeyDelete))
+	h.adminRoutesOn(m)
 	m.HandleFunc("/", h.notFound)
 	h.mux = m
 }

@@ -69,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("AuthenticationProfiles", func(t *testing.T) { t.Parallel(); testAuthProfiles(t, h) })
 	t.Run("SignInAttempts", func(t *testing.T) { t.Parallel(); testAttempts(t, h) })
 	t.Run("UserAccessKeys", func(t *testing.T) { t.Parallel(); testUserAccessKeys(t, h) })
+	t.Run("Administration", func(t *testing.T) { t.Parallel(); testAdministration(t, h) })
 	t.Run("IdentityInstanceDelete", func(t *testing.T) { t.Parallel(); testIdentityInstanceDelete(t, h) })
 	t.Run("Chat", func(t *testing.T) { t.Parallel(); testChat(t, h) })
 	t.Run("ChatService", func(t *testing.T) { t.Parallel(); testChatService(t, h) })
