@@ -100,6 +100,14 @@ func (s *Server) holdOf(ctx context.Context, instanceID, agentID, contactID stri
 	return hold{}, nil
 }
 
+// reachable reports whether agent uid may read contact ct: ct is active and the router has
+// offered it to the agent, connected it or keeps the agent's after-contact work on it (h), or
+// ct is stored as connected to or in after-contact work with the agent.
+func reachable(ct contact.Contact, uid string, h hold) bool {
+	mine := ct.Agent.AgentID == uid && (ct.State == contact.StateConnected || ct.State == contact.StateAfterContactWork)
+	return ct.State.Active() && (h.inRouter || mine)
+}
+
 // describeContact implements GET /agent/v1/contacts/{ContactId}: only a contact the router
 // has offered to the agent or connected to it, or one stored as connected to or in
 // after-contact work with the agent. Anything else is ResourceNotFoundException.
@@ -128,8 +136,7 @@ func (s *Server) describeContact(c *call) (any, error) {
 		if dp, err = tx.GetDataProtection(ctx, inst); err != nil {
 			return err
 		}
-		mine := ct.Agent.AgentID == uid && (ct.State == contact.StateConnected || ct.State == contact.StateAfterContactWork)
-		if !ct.State.Active() || (!h.inRouter && !mine) {
+		if !reachable(ct, uid, h) {
 			return apierr.NotFound("contact", id)
 		}
 		if q := ct.Queue.QueueID; q != "" && !ct.Queue.IsAgentQueue() {
@@ -301,18 +308,24 @@ func (s *Server) storedContact(ctx context.Context, instanceID, contactID string
 	return ct, err
 }
 
-// HistoryItem is one contact of the agent's history: no attributes, no endpoints.
+// HistoryItem is one contact of the agent's history: no attributes, no endpoints. State,
+// QueueId and the disconnect members describe the contact as it is now.
 type HistoryItem struct {
-	ContactId                 string
-	Channel                   contact.Channel
-	InitiationMethod          contact.InitiationMethod
-	State                     contact.State
-	Name                      string `json:",omitempty"`
-	QueueId                   string `json:",omitempty"`
+	ContactId        string
+	Channel          contact.Channel
+	InitiationMethod contact.InitiationMethod
+	State            contact.State
+	Name             string `json:",omitempty"`
+	QueueId          string `json:",omitempty"`
+	// InitiationTimestamp is when the contact began; ConnectedToAgentTimestamp when this agent
+	// was first connected to it.
 	InitiationTimestamp       string
 	ConnectedToAgentTimestamp string `json:",omitempty"`
 	DisconnectTimestamp       string `json:",omitempty"`
 	DisconnectReason          string `json:",omitempty"`
+	// TransferredAway is true when the contact no longer has this agent: it was transferred
+	// to a queue or another agent (or through a flow) after this agent handled it.
+	TransferredAway bool `json:",omitempty"`
 }
 
 // Page sizes of GET /agent/v1/history.
@@ -329,8 +342,9 @@ type historyCursor struct {
 }
 
 // listHistory implements GET /agent/v1/history?MaxResults=&NextToken=: the contacts the
-// agent was connected to, newest first (by initiation time, then ID). A full page carries a
-// NextToken, so the last page may be empty.
+// agent was connected to, newest first (by initiation time, then ID), those it transferred
+// away included (contact.Store.ListHandledContacts: the contact itself names only its current
+// agent). A full page carries a NextToken, so the last page may be empty.
 func (s *Server) listHistory(c *call) (any, error) {
 	inst, uid := c.caller.InstanceID, c.caller.UserID
 	q := c.r.URL.Query()
@@ -342,22 +356,25 @@ func (s *Server) listHistory(c *call) (any, error) {
 		}
 		limit = n
 	}
-	cq := contact.Query{AgentIDs: []string{uid}, Descending: true, Limit: limit}
+	var (
+		afterTime time.Time
+		afterID   string
+	)
 	if tok := q.Get("NextToken"); tok != "" {
 		var cur historyCursor
 		b, err := base64.RawURLEncoding.DecodeString(tok)
 		if err != nil || len(tok) > 512 || json.Unmarshal(b, &cur) != nil || cur.ID == "" {
 			return nil, apierr.InvalidParameter("NextToken is not valid")
 		}
-		cq.AfterTime, cq.AfterID = time.UnixMilli(cur.T).UTC(), cur.ID
+		afterTime, afterID = time.UnixMilli(cur.T).UTC(), cur.ID
 	}
 	var (
-		cs []contact.Contact
+		hs []contact.HandledContact
 		dp instance.DataProtection
 	)
 	err := c.view(s, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		if cs, err = tx.SearchContacts(ctx, inst, cq); err != nil {
+		if hs, err = tx.ListHandledContacts(ctx, inst, uid, afterTime, afterID, limit); err != nil {
 			return err
 		}
 		dp, err = tx.GetDataProtection(ctx, inst)
@@ -373,16 +390,20 @@ func (s *Server) listHistory(c *call) (any, error) {
 		Contacts  []HistoryItem
 		NextToken string `json:",omitempty"`
 	}{Contacts: []HistoryItem{}}
-	if len(cs) == limit {
-		last := cs[len(cs)-1]
+	if len(hs) == limit {
+		last := hs[len(hs)-1].Contact
 		b, _ := json.Marshal(historyCursor{T: last.InitiationTimestamp.UnixMilli(), ID: last.ID})
 		out.NextToken = base64.RawURLEncoding.EncodeToString(b)
 	}
-	for _, ct := range cs {
-		ct = p.View(ct, v)
+	for _, h := range hs {
+		ct := p.View(h.Contact, v)
+		connected := h.ConnectedToAgent
+		if connected.IsZero() && ct.Agent.AgentID == uid {
+			connected = ct.Agent.ConnectedToAgentTimestamp
+		}
 		it := HistoryItem{ContactId: ct.ID, Channel: ct.Channel, InitiationMethod: ct.InitiationMethod, State: ct.State, Name: ct.Name,
-			InitiationTimestamp: timestamp(ct.InitiationTimestamp), ConnectedToAgentTimestamp: timestamp(ct.Agent.ConnectedToAgentTimestamp),
-			DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason}
+			InitiationTimestamp: timestamp(ct.InitiationTimestamp), ConnectedToAgentTimestamp: timestamp(connected),
+			DisconnectTimestamp: timestamp(ct.DisconnectTimestamp), DisconnectReason: ct.DisconnectReason, TransferredAway: ct.Agent.AgentID != uid}
 		if !ct.Queue.IsAgentQueue() {
 			it.QueueId = ct.Queue.QueueID
 		}

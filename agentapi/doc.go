@@ -1,8 +1,9 @@
 // Package agentapi is the agent API: the JSON and WebSocket interface an agent's desktop
 // (Ringfence's agent workspace or a third-party one) uses to set its status, receive and
-// answer offers, read the contacts it handles, end them, finish after-contact work, transfer
-// them and read its recent history. It is served under /agent/v1/ and documented, request by
-// request and message by message, in docs/agent-api.md.
+// answer offers, read the contacts it handles and the path their flows took, end them, finish
+// after-contact work, transfer them (to the quick connects and queues it lists) and read its
+// recent history. It is served under /agent/v1/ and documented, request by request and
+// message by message, in docs/agent-api.md.
 //
 // Every request is made by a signed-in agent: Config.Authenticate resolves the caller (the
 // node does it with the web sign-in session cookie) and every endpoint needs the

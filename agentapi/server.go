@@ -192,6 +192,9 @@ func (s *Server) operations() []operation {
 		{name: "EndContact", pattern: "POST /agent/v1/contacts/{ContactId}/end", handle: (*Server).endContact},
 		{name: "CompleteAfterContactWork", pattern: "POST /agent/v1/contacts/{ContactId}/acw/complete", handle: (*Server).completeACW},
 		{name: "TransferContact", pattern: "POST /agent/v1/contacts/{ContactId}/transfer", handle: (*Server).transferContact},
+		{name: "GetContactFlowPath", pattern: "GET /agent/v1/contacts/{ContactId}/flow-path", handle: (*Server).getFlowPath},
+		{name: "ListQuickConnects", pattern: "GET /agent/v1/quick-connects", handle: (*Server).listQuickConnects},
+		{name: "ListTransferQueues", pattern: "GET /agent/v1/transfer-queues", handle: (*Server).listTransferQueues},
 		{name: "ListContactHistory", pattern: "GET /agent/v1/history", handle: (*Server).listHistory},
 	}
 }

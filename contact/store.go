@@ -10,7 +10,8 @@ import (
 // contact-record bodies at rest (keyring, AAD instance/table/row/column).
 type Store interface {
 	// CreateContact stores a new contact (Version 1). DuplicateResourceException when the ID
-	// exists.
+	// exists. CreateContact and UpdateContact also note c.Agent.AgentID, when set, in the
+	// index ListHandledContacts reads.
 	CreateContact(ctx context.Context, c Contact) error
 	// GetContact returns a contact, or ResourceNotFoundException.
 	GetContact(ctx context.Context, instanceID, id string) (Contact, error)
@@ -21,6 +22,13 @@ type Store interface {
 	// SearchContacts returns up to q.Limit contacts matching q, in q.Order of initiation time
 	// (ties by ID), after the cursor q.After.
 	SearchContacts(ctx context.Context, instanceID string, q Query) ([]Contact, error)
+	// ListHandledContacts returns up to limit (1–100) contacts agentID was connected to at
+	// any time, newest first by initiation time, then ID, after the cursor (afterTime and
+	// afterID of the last contact of the previous page; afterID empty for the first page).
+	// The contact row keeps only its current agent, which a transfer replaces; this index
+	// keeps every agent a contact was stored with (its first connection), and goes with the
+	// contact.
+	ListHandledContacts(ctx context.Context, instanceID, agentID string, afterTime time.Time, afterID string, limit int) ([]HandledContact, error)
 	// ListActiveContacts returns every contact of the instance that is not ENDED, oldest
 	// first: what the router and the flow runner rebuild from at start.
 	ListActiveContacts(ctx context.Context, instanceID string) ([]Contact, error)
@@ -91,6 +99,15 @@ type AttributeCriterion struct {
 
 // MaxIndexedValue is the longest attribute value, in bytes, the search index holds.
 const MaxIndexedValue = 1024
+
+// HandledContact is a contact an agent was connected to (ListHandledContacts), as it is now:
+// it may since have moved to another agent or queue.
+type HandledContact struct {
+	Contact Contact
+	// ConnectedToAgent is when the agent was first connected to the contact; zero when
+	// unknown.
+	ConnectedToAgent time.Time
+}
 
 // FlowLog is one stored flow-log entry.
 type FlowLog struct {

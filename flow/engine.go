@@ -212,28 +212,30 @@ func (e *Engine) loop(r *runner, ans *Answer) {
 		default:
 			st = spec.run(r, a)
 		}
+		logged := -1
 		if wasLogging || s.Logging {
+			logged = len(r.res.Log)
 			r.res.Log = append(r.res.Log, r.logEntry(ref, a, st))
 		}
 		if st.wait != nil {
 			st.wait.FlowID, st.wait.Action = ref.ID, a.Identifier
 			s.Wait = st.wait
 			r.res.Wait = st.wait
-			r.res.Steps = append(r.res.Steps, Step{Identifier: a.Identifier, Type: a.Type, Branch: "Wait:" + string(st.wait.Kind)})
+			r.step(a, "Wait:"+string(st.wait.Kind), 0, logged)
 			return
 		}
 		if st.end != nil {
-			r.res.Steps = append(r.res.Steps, Step{Identifier: a.Identifier, Type: a.Type, Branch: "End:" + string(st.end.Kind)})
+			r.step(a, "End:"+string(st.end.Kind), 0, logged)
 			st.end.FlowID, st.end.Action = ref.ID, a.Identifier
 			e.end(r, *st.end)
 			return
 		}
 		if st.jumped {
-			r.res.Steps = append(r.res.Steps, Step{Identifier: a.Identifier, Type: a.Type, Branch: st.branch})
+			r.step(a, st.branch, 0, logged)
 			continue
 		}
-		next, branch := choose(a, &st)
-		r.res.Steps = append(r.res.Steps, Step{Identifier: a.Identifier, Type: a.Type, Branch: branch})
+		next, branch, cond := choose(a, &st)
+		r.step(a, branch, cond, logged)
 		if next == "" {
 			if st.err != "" {
 				r.notice(a, "unhandled_error", "no transition for error "+st.err)
@@ -247,37 +249,53 @@ func (e *Engine) loop(r *runner, ans *Answer) {
 	}
 }
 
+// step traces the action just run with the branch it took; when the action was logged (log
+// is the index of its entry, -1 when not), the entry gets the branch without values: a
+// condition is named by its position (cond, 1-based; 0 for any other branch), not by its
+// operand, which may say what a sensitive value was compared with.
+func (r *runner) step(a *Action, branch string, cond, log int) {
+	r.res.Steps = append(r.res.Steps, Step{Identifier: a.Identifier, Type: a.Type, Branch: branch})
+	if log < 0 {
+		return
+	}
+	if cond > 0 {
+		branch = "Condition:" + strconv.Itoa(cond)
+	}
+	r.res.Log[log].Branch = branch
+}
+
 // choose applies the transition rules (flow-language-actions, "Transitions"): an error
 // takes its ErrorType entry, else NoMatchingError; a result with Conditions takes the
-// first matching condition, else NoMatchingCondition, else NextAction.
-func choose(a *Action, st *step) (string, string) {
+// first matching condition, else NoMatchingCondition, else NextAction. It returns the next
+// action, the branch label and, for a condition, its position (1-based; 0 otherwise).
+func choose(a *Action, st *step) (string, string, int) {
 	t := &a.Transitions
 	if st.err != "" {
 		for _, e := range t.Errors {
 			if e.ErrorType == st.err {
-				return e.NextAction, e.branch()
+				return e.NextAction, e.branch(), 0
 			}
 		}
 		for _, e := range t.Errors {
 			if e.ErrorType == ErrNoMatchingError {
-				return e.NextAction, "Error:" + ErrNoMatchingError
+				return e.NextAction, "Error:" + ErrNoMatchingError, 0
 			}
 		}
-		return "", "Error:" + st.err
+		return "", "Error:" + st.err, 0
 	}
 	if st.hasResult && len(t.Conditions) > 0 {
-		for _, c := range t.Conditions {
+		for i, c := range t.Conditions {
 			if conditionHolds(c.Condition, st.result) {
-				return c.NextAction, c.branch()
+				return c.NextAction, c.branch(), i + 1
 			}
 		}
 		for _, e := range t.Errors {
 			if e.ErrorType == ErrNoMatchingCondition {
-				return e.NextAction, "Error:" + ErrNoMatchingCondition
+				return e.NextAction, "Error:" + ErrNoMatchingCondition, 0
 			}
 		}
 	}
-	return t.NextAction, "NextAction"
+	return t.NextAction, "NextAction", 0
 }
 
 func (e *ErrorTransition) branch() string {

@@ -28,6 +28,13 @@ type LogEntry struct {
 	Parameters            map[string]any    `json:"Parameters,omitempty"`
 	Results               string            `json:"Results,omitempty"`
 	ExternalResults       map[string]string `json:"ExternalResults,omitempty"`
+	// Branch is the transition the block took, without values: "NextAction", "Condition:<n>"
+	// (the n-th of its Conditions, 1-based; never the operand), "Error:<ErrorType>",
+	// "Wait:<kind>" (the contact waits here), "End:<kind>", or a jump "Flow:<flow ID>",
+	// "Module:<module ID>", "Return:<flow ID>". Connect's CloudWatch record has no such
+	// member, so it is left out of this type's JSON (and of the golden files); the node stores
+	// it beside the record as the member "Branch" (lifecycle).
+	Branch string `json:"-"`
 }
 
 const logTimeLayout = "2006-01-02T15:04:05.000Z"

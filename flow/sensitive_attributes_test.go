@@ -58,3 +58,47 @@ func TestSensitiveAttributesInFlowLogs(t *testing.T) {
 		t.Errorf("attributes = %v", s.Attributes)
 	}
 }
+
+// TestFlowLogBranchIsValueFree: every logged block carries the branch it took, and a
+// condition is named by its position, never by its operand (which says what the value was
+// compared with), while the trace keeps the operand.
+func TestFlowLogBranchIsValueFree(t *testing.T) {
+	doc := `{"Version": "2019-10-30", "StartAction": "log", "Actions": [
+	  {"Identifier": "log", "Type": "UpdateFlowLoggingBehavior", "Parameters": {"FlowLoggingBehavior": "Enabled"},
+	   "Transitions": {"NextAction": "check"}},
+	  {"Identifier": "check", "Type": "Compare", "Parameters": {"ComparisonValue": "$.Attributes.ssn"},
+	   "Transitions": {"NextAction": "end", "Conditions": [
+	     {"NextAction": "end", "Condition": {"Operator": "Equals", "Operands": ["000-00-0000"]}},
+	     {"NextAction": "wait", "Condition": {"Operator": "Equals", "Operands": ["123-45-6789"]}}],
+	    "Errors": [{"ErrorType": "NoMatchingCondition", "NextAction": "end"}]}},
+	  {"Identifier": "wait", "Type": "GetParticipantInput", "Parameters": {"Text": "Press 1", "StoreInput": "False", "InputTimeLimitSeconds": "5"},
+	   "Transitions": {"NextAction": "end", "Errors": [{"ErrorType": "NoMatchingError", "NextAction": "end"}, {"ErrorType": "NoMatchingCondition", "NextAction": "end"}]}},
+	  {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}`
+	f, problems, err := Load([]byte(doc), Limits{})
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("Load: %v %v", err, problems)
+	}
+	e := NewEngine(Config{Flows: FlowSet{"f": {ID: "f", Flow: f}}, Clock: testClock, LogKey: secret.New([]byte(testLogKey)),
+		SensitiveAttribute: func(k string) bool { return k == "ssn" }})
+	s := testSession("CHAT")
+	s.Attributes["ssn"] = "123-45-6789"
+	res, err := e.Start(context.Background(), s, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range res.Log {
+		got = append(got, l.Identifier+" "+l.Branch)
+	}
+	want := []string{"log NextAction", "check Condition:2", "wait Wait:" + string(res.Wait.Kind)}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("logged branches %q, want %q", got, want)
+	}
+	if res.Steps[1].Branch != "Condition:123-45-6789" {
+		t.Errorf("trace branch %q, want the operand", res.Steps[1].Branch)
+	}
+	b, _ := json.Marshal(res.Log)
+	if strings.Contains(string(b), "123-45-6789") || strings.Contains(string(b), "Branch") {
+		t.Errorf("flow log JSON holds the operand or a Branch member: %s", b)
+	}
+}

@@ -286,11 +286,18 @@ func (m *Manager) finishStep(ctx context.Context, c0 contact.Contact, before map
 	}
 }
 
+// storedLogEntry is a flow-log entry as stored: Connect's record plus the branch the block
+// took (flow.LogEntry.Branch, value-free), which Connect's record has no member for.
+type storedLogEntry struct {
+	flow.LogEntry
+	Branch string `json:"Branch,omitempty"`
+}
+
 // flowLogs encodes flow-log entries as JSON with card numbers, CVVs and SSNs redacted.
 func (m *Manager) flowLogs(entries []flow.LogEntry) [][]byte {
 	out := make([][]byte, 0, len(entries))
 	for _, e := range entries {
-		b, err := json.Marshal(e)
+		b, err := json.Marshal(storedLogEntry{LogEntry: e, Branch: e.Branch})
 		if err != nil {
 			continue
 		}

@@ -84,7 +84,7 @@ func TestFlowLoggingFollowsTheFlow(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
+	var ids, branches []string
 	entries := map[string][]flow.LogEntry{}
 	for _, l := range logs {
 		if strings.Contains(string(l.Entry), member) || strings.Contains(string(l.Entry), `"gold"`) {
@@ -94,13 +94,23 @@ func TestFlowLoggingFollowsTheFlow(t *testing.T) {
 		if err := json.Unmarshal(l.Entry, &le); err != nil {
 			t.Fatal(err)
 		}
+		var stored struct{ Branch string }
+		if err := json.Unmarshal(l.Entry, &stored); err != nil {
+			t.Fatal(err)
+		}
 		ids = append(ids, le.Identifier)
+		branches = append(branches, stored.Branch)
 		entries[le.Identifier] = append(entries[le.Identifier], le)
 	}
 	// "ask" and "fn" wait, so each is logged when it waits and when it resumes.
 	want := []string{"on", "ask", "ask", "keep", "fn", "fn", "tier", "off", "on-again", "loud", "end"}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("logged actions (-want +got):\n%s", diff)
+	}
+	// Each stored entry names the branch its block took.
+	wantBranches := []string{"NextAction", "Wait:input", "NextAction", "NextAction", "Wait:function", "NextAction", "NextAction", "NextAction", "NextAction", "NextAction", "End:disconnected"}
+	if diff := cmp.Diff(wantBranches, branches); diff != "" {
+		t.Errorf("logged branches (-want +got):\n%s", diff)
 	}
 	hashOf := func(v string) string {
 		m := hmac.New(sha256.New, logKey.Reveal())

@@ -80,12 +80,13 @@ func TestAcceptIsIdempotentAndStaleAfterRestore(t *testing.T) {
 	if again := h.must(h.r.Accept("o1")); len(again) != 0 {
 		t.Errorf("second accept: got %v, want no events", again)
 	}
-	// A crash with o2 in flight: after Restore the old offer ID is gone, c2 is offered again.
+	// A crash with o2 in flight: after Restore the old offer ID is gone, c2 is offered again
+	// (the agent, still on c1, is told its contacts changed).
 	r2, ev, err := Restore(Config{Clock: h.clk.Now, NewID: func() string { return "fresh" }}, h.r.Snapshot())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"OfferMade c2 a"}, summarise(ev)); diff != "" {
+	if diff := cmp.Diff([]string{"OfferMade c2 a", "AgentStateChanged a ON_CONTACT"}, summarise(ev)); diff != "" {
 		t.Errorf("restore events (-want +got):\n%s", diff)
 	}
 	if _, err := r2.Accept("o2"); !apierr.HasCode(err, apierr.CodeResourceNotFound) {
@@ -355,5 +356,67 @@ func TestLoop(t *testing.T) {
 	cancel()
 	if err := <-done; err != context.Canceled {
 		t.Errorf("run: got %v, want context.Canceled", err)
+	}
+}
+
+// TestAgentStateChangedOnContactListChanges: an agent that stays ON_CONTACT is still told
+// when the contacts it holds change (a second chat offered and accepted, one transferred
+// away into after-contact work, a wrap-up that times out), each time with the lists as they
+// are after the command; a command that changes nothing for the agent tells it nothing.
+func TestAgentStateChangedOnContactListChanges(t *testing.T) {
+	h := newHarness(t, Config{AfterContactWork: map[Channel]time.Duration{ChannelChat: 30 * time.Second}})
+	h.queue("q", "q2")
+	h.profile(chatProfile("p", 2, pq("q", ChannelChat, 1, 0)))
+	h.login("a", "p")
+	h.enqueue("c1", "q", ChannelChat, 0)
+	h.must(h.r.Accept("o1"))
+
+	// lists renders the agent's lists of the last AgentStateChanged in ev.
+	lists := func(step string, ev []Event, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		got := ""
+		n := 0
+		for _, e := range ev {
+			if e.Type != EventAgentStateChanged || e.AgentID != "a" {
+				continue
+			}
+			n++
+			got = string(e.Agent.Activity) + ":"
+			for _, c := range e.Agent.Contacts {
+				got += " " + c.ContactID + "=" + string(c.State)
+			}
+			got += " acw"
+			for _, w := range e.Agent.AfterContactWork {
+				got += " " + w.ContactID
+			}
+		}
+		if n > 1 {
+			t.Errorf("%s: %d AgentStateChanged events, want at most 1", step, n)
+		}
+		return got
+	}
+	steps := []struct {
+		name string
+		do   func() ([]Event, error)
+		want string
+	}{
+		{"second chat offered", func() ([]Event, error) {
+			return h.r.Enqueue(EnqueueRequest{ContactID: "c2", QueueID: "q", Channel: ChannelChat})
+		}, "ON_CONTACT: c1=CONNECTED c2=OFFERED acw"},
+		{"second chat accepted", func() ([]Event, error) { return h.r.Accept("o2") }, "ON_CONTACT: c1=CONNECTED c2=CONNECTED acw"},
+		{"first chat transferred away", func() ([]Event, error) { return h.r.TransferToQueue("c1", "q2") }, "ON_CONTACT: c2=CONNECTED acw c1"},
+		{"nothing for the agent", func() ([]Event, error) {
+			return h.r.Enqueue(EnqueueRequest{ContactID: "x", QueueID: "q2", Channel: ChannelChat})
+		}, ""},
+		{"wrap-up times out", func() ([]Event, error) { return h.r.Tick(t0.Add(31 * time.Second)), nil }, "ON_CONTACT: c2=CONNECTED acw"},
+	}
+	for _, s := range steps {
+		ev, err := s.do()
+		if got := lists(s.name, ev, err); got != s.want {
+			t.Errorf("%s: AgentStateChanged %q, want %q", s.name, got, s.want)
+		}
 	}
 }

@@ -277,7 +277,7 @@ func (r *Router) Accept(offerID string) ([]Event, error) {
 	oc := o.Offer
 	r.emit(Event{Type: EventOfferAccepted, ContactID: c.id, AgentID: a.id, QueueID: c.queue, Channel: c.ch, Offer: &oc})
 	r.emit(Event{Type: EventContactConnected, ContactID: c.id, AgentID: a.id, QueueID: c.queue, Channel: c.ch})
-	r.touch(a)
+	r.contactsChanged(a)
 	return r.finish(), nil
 }
 
@@ -364,6 +364,7 @@ func (r *Router) AgentLogout(agentID string) ([]Event, error) {
 	for id, e := range a.acw {
 		delete(a.acw, id)
 		a.load[e.ch.index()]--
+		r.contactsChanged(a)
 	}
 	r.setStatus(a, Offline())
 	return r.finish(), nil

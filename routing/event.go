@@ -33,7 +33,9 @@ const (
 	// EventContactEnded: the contact left the router for good (disconnected, ended, or
 	// corrected by Reconcile). Reason says why.
 	EventContactEnded EventType = "ContactEnded"
-	// EventAgentStateChanged: an agent's status or activity changed; Agent holds the new state.
+	// EventAgentStateChanged: an agent's status or activity changed, or the contacts it is
+	// offered, connected to or wrapping up (a transfer, a second chat accepted, an
+	// after-contact work ended); Agent holds the new state. At most one per agent and command.
 	EventAgentStateChanged EventType = "AgentStateChanged"
 )
 

@@ -101,7 +101,10 @@ type agent struct {
 	lastActivity Activity
 	lastStatus   AgentStatus
 	lastMissed   bool
-	touched      bool
+	// contactsChanged is set when held or acw changed during the command (a contact offered,
+	// connected, released, its after-contact work begun or ended).
+	contactsChanged bool
+	touched         bool
 }
 
 type contact struct {
@@ -211,14 +214,15 @@ func (r *Router) mature() {
 	}
 }
 
-// finish emits AgentStateChanged for every agent whose status or activity changed during the
-// command and hands the events to the caller.
+// finish emits AgentStateChanged for every agent whose status, activity, offered or
+// connected contacts or after-contact work changed during the command, and hands the events
+// to the caller.
 func (r *Router) finish() []Event {
 	for _, a := range r.touched {
 		a.touched = false
 		act := a.activity()
-		if act != a.lastActivity || a.status != a.lastStatus || a.missed != a.lastMissed {
-			a.lastActivity, a.lastStatus, a.lastMissed = act, a.status, a.missed
+		if act != a.lastActivity || a.status != a.lastStatus || a.missed != a.lastMissed || a.contactsChanged {
+			a.lastActivity, a.lastStatus, a.lastMissed, a.contactsChanged = act, a.status, a.missed, false
 			v := a.view()
 			r.emit(Event{Type: EventAgentStateChanged, AgentID: a.id, Agent: &v})
 		}
@@ -232,6 +236,13 @@ func (r *Router) finish() []Event {
 func (r *Router) emit(e Event) {
 	e.At = r.now
 	r.ev = append(r.ev, e)
+}
+
+// contactsChanged notes that agent a's offered, connected or after-contact work contacts
+// changed: finish reports its state even when its activity stays the same.
+func (r *Router) contactsChanged(a *agent) {
+	a.contactsChanged = true
+	r.touch(a)
 }
 
 func (r *Router) touch(a *agent) {
@@ -543,7 +554,7 @@ func (r *Router) makeOffer(c *contact, a *agent) {
 	r.timers.push(timer{at: o.ExpiresAt, offerID: o.ID})
 	oc := o.Offer
 	r.emit(Event{Type: EventOfferMade, ContactID: c.id, AgentID: a.id, QueueID: c.queue, Channel: c.ch, Offer: &oc})
-	r.touch(a)
+	r.contactsChanged(a)
 }
 
 // unoffer takes offered contact c back from its agent and makes it wait again at its original
@@ -559,7 +570,7 @@ func (r *Router) unoffer(c *contact, typ EventType, reason string) *agent {
 	r.waitQueueOf(c).push(c)
 	oc := o.Offer
 	r.emit(Event{Type: typ, ContactID: c.id, AgentID: a.id, QueueID: c.queue, Channel: c.ch, Offer: &oc, Reason: reason})
-	r.touch(a)
+	r.contactsChanged(a)
 	return a
 }
 
@@ -594,7 +605,7 @@ func (r *Router) releaseConnected(c *contact) *agent {
 		r.setSince(a)
 	}
 	r.reindex(a)
-	r.touch(a)
+	r.contactsChanged(a)
 	return a
 }
 
@@ -604,7 +615,7 @@ func (r *Router) endACW(a *agent, contactID string) {
 	a.load[e.ch.index()]--
 	r.setSince(a)
 	r.reindex(a)
-	r.touch(a)
+	r.contactsChanged(a)
 	r.routeAgent(a)
 }
 

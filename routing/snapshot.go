@@ -225,7 +225,7 @@ func (r *Router) Reconcile(live func(contactID string) bool) []Event {
 			a.load[c.ch.index()]--
 			r.setSince(a)
 			r.reindex(a)
-			r.touch(a)
+			r.contactsChanged(a)
 		} else {
 			a = r.detach(c, "reconcile")
 		}

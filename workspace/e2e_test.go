@@ -39,10 +39,11 @@ const (
 	agentCSRF    = "csrf-token-of-agent1"
 )
 
-// queueFlow sets two attributes (one the instance marks sensitive) and transfers the contact
-// to queue q-support.
+// queueFlow logs its blocks, sets two attributes (one the instance marks sensitive) and
+// transfers the contact to queue q-support.
 func queueFlow() string {
-	return `{"Version":"2019-10-30","StartAction":"attrs","Actions":[
+	return `{"Version":"2019-10-30","StartAction":"logs","Actions":[
+ {"Identifier":"logs","Type":"UpdateFlowLoggingBehavior","Parameters":{"FlowLoggingBehavior":"Enabled"},"Transitions":{"NextAction":"attrs"}},
  {"Identifier":"attrs","Type":"UpdateContactAttributes","Parameters":{"TargetContact":"Current","Attributes":{"stage":"triage","secretNote":"do-not-show"}},
   "Transitions":{"NextAction":"q","Errors":[{"NextAction":"q","ErrorType":"NoMatchingError"}]}},
  {"Identifier":"q","Type":"UpdateContactTargetQueue","Parameters":{"QueueId":"arn:aws:connect:us-east-1:123456789012:instance/` + testInstance + `/queue/q-support"},
@@ -114,6 +115,7 @@ type e2e struct {
 	mu       sync.Mutex
 	unsafeOK int      // unsafe agent API requests that carried the right CSRF token
 	refused  []string // agent API requests the test session check refused
+	meReads  int      // GET /agent/v1/me requests
 }
 
 func newE2E(t *testing.T) *e2e {
@@ -153,6 +155,11 @@ func newE2E(t *testing.T) *e2e {
 			if err != nil || c.Value != "agent1" {
 				e.refuse(r, "no session")
 				return agentapi.Caller{}, apierr.AccessDenied("sign in first")
+			}
+			if r.URL.Path == "/agent/v1/me" {
+				e.mu.Lock()
+				e.meReads++
+				e.mu.Unlock()
 			}
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				if r.Header.Get("X-CSRF-Token") != agentCSRF {
@@ -201,6 +208,13 @@ func newE2E(t *testing.T) *e2e {
 	t.Cleanup(func() { srv.Close(); cancel(); <-done; st.Close() })
 	e.seed()
 	return e
+}
+
+// reads returns how many times the page has read GET /agent/v1/me.
+func (e *e2e) reads() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.meReads
 }
 
 func (e *e2e) refuse(r *http.Request, why string) {
@@ -413,6 +427,15 @@ func TestChromiumAgentWorkspace(t *testing.T) {
 	if got := b.text(janePanel + ` .contact-title`); got != `Jane <img src=x onerror=window.__xss=1>` {
 		t.Errorf("contact title %q", got)
 	}
+	// The flow path: the blocks the flow ran and the branch each took, no values.
+	b.waitJS("flow path", fmt.Sprintf(`document.querySelector('%s').dataset.flowPath === 'loaded'`, janePanel))
+	if got := eval[string](b, fmt.Sprintf(`[...document.querySelectorAll('%s .flow-path li')].map((li) => li.dataset.identifier + ' ' + li.dataset.branch).join('|')`, janePanel)); got !=
+		"logs NextAction|attrs NextAction|q NextAction|xfer Wait:queue|xfer End:queued" {
+		t.Errorf("flow path %q", got)
+	}
+	if got := b.text(janePanel + ` .flow-path`); !strings.Contains(got, "queue-flow: logs UpdateFlowLoggingBehavior → next") || strings.Contains(got, "triage") || strings.Contains(got, "do-not-show") {
+		t.Errorf("flow path text %q", got)
+	}
 
 	// 4. The customer types, then sends SECURITY.md item 9's payloads.
 	if _, err := e.client.SendEvent(context.Background(), jane.conn, chat.EventTyping, "", ""); err != nil {
@@ -504,15 +527,24 @@ func TestChromiumAgentWorkspace(t *testing.T) {
 	b.shot("04-two-chats")
 	b.do("switch to the second chat", click(fmt.Sprintf(`#tab-%s`, omar.contactID)), waitVisible(fmt.Sprintf(`%s li[data-id="%s"]`, omarPanel, omarMsg)))
 
-	// 7. Transfer the second chat through a quick connect: the agent leaves the chat and
-	// wraps up.
-	b.do("transfer", setValue(omarPanel+` select[name="kind"]`, "QuickConnectId"), sendKeys(omarPanel+` input[name="target"]`, "qc-billing"),
-		click(omarPanel+` .transfer button`))
+	// 7. Transfer the second chat through a quick connect picked from the list: the agent
+	// leaves the chat and wraps up (the AgentStateChanged event says so).
+	b.waitJS("transfer destinations", fmt.Sprintf(`document.querySelector('%s .transfer-destination').dataset.loaded === 'true'`, omarPanel))
+	if got := eval[string](b, fmt.Sprintf(`[...document.querySelectorAll('%s .transfer-destination option')].map((o) => o.value + '=' + o.textContent).join('|')`, omarPanel)); got !=
+		"=Choose a quick connect or queue…|QuickConnectId:qc-billing=Billing (queue)|QueueId:q-billing=Billing|QueueId:q-support=Support" {
+		t.Errorf("transfer destinations %q", got)
+	}
+	meBefore := e.reads()
+	b.do("transfer", setValue(omarPanel+` select[name="destination"]`, "QuickConnectId:qc-billing"), click(omarPanel+` .transfer button[type="submit"]`))
 	omar.waitItem("the agent leaving", func(it chat.Item) bool {
 		return it.ContentType == chat.EventParticipantLeft && it.ParticipantRole == chat.RoleAgent
 	})
 	b.waitJS("transferred contact in after-contact work", fmt.Sprintf(`document.querySelector('%s')?.dataset.state === 'ACW'`, omarPanel))
-	b.waitJS("notice after transfer", `document.querySelector('#notice').textContent === 'Transferred to qc-billing.'`)
+	// The page learnt it from the events socket, not by reading GET /agent/v1/me again.
+	if n := e.reads() - meBefore; n != 0 {
+		t.Errorf("the page read GET /agent/v1/me %d times to learn of the transfer", n)
+	}
+	b.waitJS("notice after transfer", `document.querySelector('#notice').textContent === 'Transferred to Billing.'`)
 	b.do("complete after transfer", click(omarPanel+` .complete`), waitNotPresent(omarPanel))
 	if ct := e.contact(omar.contactID); ct.State != contact.StateQueued || ct.Queue.QueueID != "q-billing" {
 		t.Errorf("transferred contact: state %s, queue %s", ct.State, ct.Queue.QueueID)
@@ -574,12 +606,14 @@ func TestChromiumAgentWorkspace(t *testing.T) {
 	b.do("offered again", waitVisible(rexOffer), click(rexOffer+" .accept"), waitVisible(rexPanel+` .transcript li`),
 		click(rexPanel+` .end`), waitVisible(rexPanel+` .acw`), click(rexPanel+` .complete`), waitNotPresent(rexPanel))
 
-	// 10. The history lists the contacts the agent handled (a contact transferred away keeps
-	// its ID but no longer names the agent, so the agent API's history does not list it);
-	// nothing ran; every request was the agent's.
+	// 10. The history lists the contacts the agent handled, the one it transferred away
+	// included (marked, with where it is now); nothing ran; every request was the agent's.
 	b.do("refresh history", click("#history-refresh"))
-	for _, id := range []string{jane.contactID, task, rex.contactID} {
+	for _, id := range []string{jane.contactID, omar.contactID, task, rex.contactID} {
 		b.waitJS("history row", fmt.Sprintf(`document.querySelector('#history-rows tr[data-contact="%s"]')`, id))
+	}
+	if got := b.text(fmt.Sprintf(`#history-rows tr[data-contact="%s"][data-transferred="true"] td:nth-child(5)`, omar.contactID)); got != "Transferred (now queued)" {
+		t.Errorf("history shows the transferred chat as %q", got)
 	}
 	if got := b.text(fmt.Sprintf(`#history-rows tr[data-contact="%s"] td:nth-child(3)`, task)); got != `Refund <b>42</b>` {
 		t.Errorf("history names the task %q", got)

@@ -164,6 +164,23 @@ func (t *txn) CreateContact(ctx context.Context, c contact.Contact) error {
 	if err != nil {
 		return fmt.Errorf("create contact: %w", err)
 	}
+	if err := t.noteAgent(ctx, c); err != nil {
+		return fmt.Errorf("create contact: %w", err)
+	}
+	return nil
+}
+
+// noteAgent records, once, that c's agent was connected to it (the agent_contacts index
+// ListHandledContacts reads): the contact row keeps only its current agent.
+func (t *txn) noteAgent(ctx context.Context, c contact.Contact) error {
+	if c.Agent.AgentID == "" {
+		return nil
+	}
+	if _, err := t.exec(ctx, `INSERT INTO agent_contacts (instance_id, agent_id, contact_id, initiated_ms, connected_ms) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (instance_id, agent_id, contact_id) DO NOTHING`,
+		c.InstanceID, c.Agent.AgentID, c.ID, msOrZero(c.InitiationTimestamp), msOrZero(c.Agent.ConnectedToAgentTimestamp)); err != nil {
+		return fmt.Errorf("note agent: %w", err)
+	}
 	return nil
 }
 
@@ -209,8 +226,62 @@ func (t *txn) UpdateContact(ctx context.Context, c contact.Contact) error {
 		}
 		return apierr.New(apierr.CodeResourceConflict, "contact %s was changed by another request; retry", c.ID)
 	}
+	if err := t.noteAgent(ctx, c); err != nil {
+		return fmt.Errorf("update contact: %w", err)
+	}
 	return nil
 }
+
+// handledCols are contactCols of the contacts table aliased c, for the join with
+// agent_contacts.
+var handledCols = func() string {
+	cols := strings.Split(contactCols, ",")
+	for i, col := range cols {
+		cols[i] = "c." + strings.TrimSpace(col)
+	}
+	return strings.Join(cols, ", ")
+}()
+
+func (t *txn) ListHandledContacts(ctx context.Context, instanceID, agentID string, afterTime time.Time, afterID string, limit int) ([]contact.HandledContact, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	where := "a.instance_id = ? AND a.agent_id = ?"
+	args := []any{instanceID, agentID}
+	if afterID != "" {
+		at := afterTime.UnixMilli()
+		where += " AND (a.initiated_ms < ? OR (a.initiated_ms = ? AND a.contact_id < ?))"
+		args = append(args, at, at, afterID)
+	}
+	rows, err := t.rows(ctx, `SELECT `+handledCols+`, a.connected_ms FROM agent_contacts a
+		JOIN contacts c ON c.instance_id = a.instance_id AND c.id = a.contact_id
+		WHERE `+where+` ORDER BY a.initiated_ms DESC, a.contact_id DESC`+fmt.Sprintf(` LIMIT %d`, limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list handled contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []contact.HandledContact
+	for rows.Next() {
+		var connected int64
+		c, err := t.scanContact(ctx, scanWith{rows, &connected})
+		if err != nil {
+			return nil, fmt.Errorf("list handled contacts: %w", err)
+		}
+		out = append(out, contact.HandledContact{Contact: c, ConnectedToAgent: timeOrZero(connected)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list handled contacts: %w", err)
+	}
+	return out, nil
+}
+
+// scanWith scans a row holding contactCols followed by extra columns.
+type scanWith struct {
+	r     rowScanner
+	extra *int64
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra)...) }
 
 func (t *txn) SearchContacts(ctx context.Context, instanceID string, q contact.Query) ([]contact.Contact, error) {
 	where := []string{"instance_id = ?"}

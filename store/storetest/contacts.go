@@ -276,3 +276,105 @@ func testContactRecords(t *testing.T, h Harness) {
 		t.Fatalf("second page after cursor %d: %+v", cur, recs)
 	}
 }
+
+// testHandledContacts: every agent a contact was stored connected to keeps it in its
+// handled contacts, newest first with a cursor, after a transfer gave the contact another
+// agent; other instances' contacts never show; retention takes the entries with the
+// contacts.
+func testHandledContacts(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t)
+	a, b := createInstance(t, s, "handled-a"), createInstance(t, s, "handled-b")
+	base := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	c1, c2, c3 := sampleContact(a.ID, 301, base), sampleContact(a.ID, 302, base.Add(time.Minute)), sampleContact(a.ID, 303, base.Add(2*time.Minute))
+	other := sampleContact(b.ID, 304, base)
+	connect := func(c *contact.Contact, agentID string, at time.Time) {
+		c.State, c.Agent = contact.StateConnected, contact.AgentInfo{AgentID: agentID, ConnectedToAgentTimestamp: at}
+	}
+	connect(&c2, "agent-1", base.Add(61*time.Second))
+	connect(&c3, "agent-2", base.Add(121*time.Second))
+	connect(&other, "agent-1", base.Add(time.Second))
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		for _, c := range []contact.Contact{c1, c2, c3, other} {
+			if err := tx.CreateContact(ctx, c); err != nil {
+				return err
+			}
+		}
+		// c1: agent-1 accepts, transfers it to a queue (the contact forgets the agent), and
+		// agent-2 accepts it; an update with the same agent adds nothing.
+		for _, step := range []func(c *contact.Contact){
+			func(c *contact.Contact) { connect(c, "agent-1", base.Add(time.Second)) },
+			func(c *contact.Contact) {
+				c.State, c.Agent, c.Queue.QueueID = contact.StateQueued, contact.AgentInfo{}, "q2"
+			},
+			func(c *contact.Contact) { connect(c, "agent-2", base.Add(5*time.Second)) },
+			func(c *contact.Contact) { c.Attributes = map[string]string{"stage": "billing"} },
+		} {
+			cur, err := tx.GetContact(ctx, a.ID, c1.ID)
+			if err != nil {
+				return err
+			}
+			step(&cur)
+			if err := tx.UpdateContact(ctx, cur); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("store contacts: %v", err)
+	}
+	list := func(inst, agentID string, after *contact.HandledContact, limit int) []string {
+		t.Helper()
+		var out []string
+		if err := s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			var at time.Time
+			var id string
+			if after != nil {
+				at, id = after.Contact.InitiationTimestamp, after.Contact.ID
+			}
+			hs, err := tx.ListHandledContacts(ctx, inst, agentID, at, id, limit)
+			for _, h := range hs {
+				out = append(out, fmt.Sprintf("%s@%s now:%s", h.Contact.ID[len(h.Contact.ID)-3:], h.ConnectedToAgent.Format("15:04:05"), h.Contact.Agent.AgentID))
+			}
+			return err
+		}); err != nil {
+			t.Fatalf("ListHandledContacts: %v", err)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"302@09:01:01 now:agent-1", "301@09:00:01 now:agent-2"}, list(a.ID, "agent-1", nil, 10)); diff != "" {
+		t.Errorf("agent-1 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"303@09:02:01 now:agent-2", "301@09:00:05 now:agent-2"}, list(a.ID, "agent-2", nil, 10)); diff != "" {
+		t.Errorf("agent-2 (-want +got):\n%s", diff)
+	}
+	// Pages of one, with the cursor of the last contact.
+	first := contact.HandledContact{Contact: c2}
+	if diff := cmp.Diff([]string{"301@09:00:01 now:agent-2"}, list(a.ID, "agent-1", &first, 1)); diff != "" {
+		t.Errorf("second page (-want +got):\n%s", diff)
+	}
+	if got := list(b.ID, "agent-2", nil, 10); len(got) != 0 {
+		t.Errorf("instance b lists instance a's contacts: %v", got)
+	}
+	if got := list(a.ID, "agent-3", nil, 10); len(got) != 0 {
+		t.Errorf("an agent who handled nothing: %v", got)
+	}
+	// Retention: the ended contact goes with its entries.
+	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.GetContact(ctx, a.ID, c2.ID)
+		if err != nil {
+			return err
+		}
+		cur.State = contact.StateEnded
+		if err := tx.UpdateContact(ctx, cur); err != nil {
+			return err
+		}
+		_, err = tx.DeleteContactsBefore(ctx, base.Add(90*time.Second))
+		return err
+	}); err != nil {
+		t.Fatalf("retention: %v", err)
+	}
+	if diff := cmp.Diff([]string{"301@09:00:01 now:agent-2"}, list(a.ID, "agent-1", nil, 10)); diff != "" {
+		t.Errorf("agent-1 after retention (-want +got):\n%s", diff)
+	}
+}

@@ -59,6 +59,13 @@ export function appendText(el, s) {
   return el;
 }
 
+// plainText returns s with the disguising characters written as visible markers
+// ("⟨U+202E⟩"), for places that take text but no elements (option labels).
+export function plainText(s) {
+  const chars = Array.from(String(s ?? ''));
+  return chars.map((ch, i) => (marked(chars, i) ? '⟨' + hex(ch.codePointAt(0)) + '⟩' : ch)).join('');
+}
+
 // setText replaces el's content with s (as appendText).
 export function setText(el, s) {
   el.replaceChildren();

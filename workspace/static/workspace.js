@@ -1,12 +1,13 @@
 // The agent workspace: status, offers (sound and countdown), contacts as tabs (chat, task),
-// contact details and attributes, transfer, end, after-contact work and recent contacts.
+// contact details, attributes and flow path, transfer (quick connects and queues to pick
+// from), end, after-contact work and recent contacts.
 // It talks to the agent API and, for chats, to the participant API; see the package README.
 // Every string from the server reaches the page as text (text.js), never as HTML.
 
 import { agent, agentEventsURL, APIError, signInURL } from './api.js';
 import { ChatConnection, TYPING } from './chat.js';
 import { link, renderMarkdown, safeURL } from './markdown.js';
-import { appendText, make, setText } from './text.js';
+import { appendText, make, plainText, setText } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
@@ -50,13 +51,14 @@ const state = {
   selected: '',
   historyNext: '',
   historyTimer: 0,
-  refreshTimer: 0,
   events: null,
   eventsRetry: 0,
   audio: null,
   statusValue: '',
   statusSeq: 0, // counts status changes made here, so an older GET /me cannot undo one
   noticeTimer: 0,
+  // The quick connects and queues the agent may transfer to, read at most once a minute.
+  destinations: { quickConnects: [], queues: [], loadedAt: 0, loading: null },
 };
 
 // ---- time ----
@@ -210,15 +212,6 @@ async function refreshMe() {
   applyHeld(me.Contacts ?? [], me.AfterContactWork ?? [], at);
 }
 
-// scheduleRefresh re-reads GET /me soon. The events socket sends AgentStateChanged only when
-// the agent's activity changes, so a contact that leaves or enters after-contact work while
-// the agent stays on another contact (a transfer, a customer who left, a wrap-up that timed
-// out) is learnt from /me.
-function scheduleRefresh() {
-  clearTimeout(state.refreshTimer);
-  state.refreshTimer = setTimeout(() => refreshMe().catch(showError), 200);
-}
-
 // ---- the agent's contacts ----
 
 function ensure(id, channel) {
@@ -226,7 +219,7 @@ function ensure(id, channel) {
   if (!c) {
     c = {
       id, channel: channel ?? '', state: '', rank: 0, offerId: '', queueId: '', expiresAt: NaN, acwUntil: NaN,
-      touched: 0, detail: null, detailLoading: false, participant: null, accepting: false, chat: null, chatOver: false, expiredAsked: false,
+      touched: 0, detail: null, detailLoading: false, flowPathAsked: false, participant: null, accepting: false, chat: null, chatOver: false,
       items: new Set(), customerName: '', unread: 0, typingTimer: 0, offerEl: null, tab: null, panel: null,
     };
     state.contacts.set(id, c);
@@ -441,6 +434,8 @@ function ensurePanel(c) {
     ev.preventDefault();
     transfer(c, ev.target);
   });
+  q('.transfer-destination').addEventListener('focus', () => loadDestinations(false).catch(showError));
+  fillDestinations(c);
   const form = q('.reply');
   const ta = form.elements.reply;
   form.addEventListener('submit', (ev) => {
@@ -528,12 +523,9 @@ function tick() {
     } else if (c.state === 'ACW' && c.panel) {
       const el = c.panel.querySelector('.acw-countdown');
       el.textContent = Number.isNaN(c.acwUntil) ? 'a while' : clock(c.acwUntil - now);
+      // A wrap-up that ends on its own is ended by the server, whose AgentStateChanged
+      // removes the contact.
       renderState(c);
-      // The wrap-up ended on its own: the server has completed it.
-      if (c.acwUntil - now < -2000 && !c.expiredAsked) {
-        c.expiredAsked = true;
-        scheduleRefresh();
-      }
     }
   }
 }
@@ -546,6 +538,7 @@ async function loadDetail(c) {
   try {
     c.detail = await agent('GET', `/contacts/${enc(c.id)}`);
     renderDetail(c);
+    if (c.panel && !c.flowPathAsked) await loadFlowPath(c);
   } catch (e) {
     if (!(e instanceof APIError && e.status === 404)) showError(e);
   } finally {
@@ -781,21 +774,150 @@ async function completeACW(c) {
   }
 }
 
+// transfer sends the contact where the picker points, or to the ID typed below it. The
+// AgentStateChanged that follows moves the contact to after-contact work.
 async function transfer(c, form) {
-  const kind = form.elements.kind.value === 'QuickConnectId' ? 'QuickConnectId' : 'QueueId';
-  const target = form.elements.target.value.trim();
-  if (!target) return;
+  const picked = form.elements.destination.selectedOptions[0];
+  let kind, target, label;
+  if (picked?.value) {
+    const at = picked.value.indexOf(':');
+    kind = picked.value.slice(0, at);
+    target = picked.value.slice(at + 1);
+    label = picked.dataset.name ?? target;
+  } else {
+    kind = form.elements.kind.value === 'QuickConnectId' ? 'QuickConnectId' : 'QueueId';
+    target = form.elements.target.value.trim();
+    label = target;
+  }
+  if (!target || (kind !== 'QueueId' && kind !== 'QuickConnectId')) {
+    showError('Choose a quick connect or queue, or type an ID.');
+    return;
+  }
   clearError();
   try {
     await agent('POST', `/contacts/${enc(c.id)}/transfer`, { [kind]: target });
     form.reset();
-    notice(`Transferred to ${target}.`);
-    scheduleRefresh();
+    notice(`Transferred to ${label}.`);
     // The agent leaves the chat; the customer stays and waits in the new queue.
     await c.chat?.leave().catch(() => {});
   } catch (e) {
     showError(e);
   }
+}
+
+// ---- transfer destinations ----
+
+const QC_KINDS = { QUEUE: 'queue', USER: 'agent', FLOW: 'flow' };
+
+// loadDestinations reads the quick connects and queues the agent may transfer to (at most
+// once a minute unless forced) and refills every contact's picker.
+function loadDestinations(force) {
+  const d = state.destinations;
+  if (d.loading) return d.loading;
+  if (!force && Date.now() - d.loadedAt < 60000) return Promise.resolve();
+  d.loading = Promise.all([agent('GET', '/quick-connects'), agent('GET', '/transfer-queues')])
+    .then(([qc, qs]) => {
+      d.quickConnects = qc.QuickConnects ?? [];
+      d.queues = qs.Queues ?? [];
+      d.loadedAt = Date.now();
+      for (const c of state.contacts.values()) fillDestinations(c);
+    })
+    .finally(() => {
+      d.loading = null;
+    });
+  return d.loading;
+}
+
+function destinationOption(name, kind, value, description) {
+  const o = new Option(plainText(kind ? `${name} (${kind})` : name), value);
+  o.dataset.name = plainText(name);
+  if (description) o.title = plainText(description);
+  return o;
+}
+
+// fillDestinations puts the known destinations in c's picker, keeping the choice made.
+function fillDestinations(c) {
+  if (!c.panel) return;
+  const sel = c.panel.querySelector('.transfer-destination');
+  const keep = sel.value;
+  const d = state.destinations;
+  sel.querySelector('.quick-connects').replaceChildren(
+    ...d.quickConnects.map((q) => destinationOption(q.Name, QC_KINDS[q.QuickConnectType] ?? '', `QuickConnectId:${q.QuickConnectId}`, q.Description)),
+  );
+  sel.querySelector('.transfer-queues').replaceChildren(...d.queues.map((q) => destinationOption(q.Name, '', `QueueId:${q.QueueId}`)));
+  sel.dataset.loaded = d.loadedAt ? 'true' : 'false';
+  if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+}
+
+// ---- flow path ----
+
+// branchText says which way a block went: "next", "condition 2", "error NoMatchingError",
+// "waited for input", "ended: queued", "to flow …".
+function branchText(b) {
+  if (!b) return '';
+  const at = b.indexOf(':');
+  const kind = at < 0 ? b : b.slice(0, at);
+  const rest = at < 0 ? '' : b.slice(at + 1).replaceAll('_', ' ');
+  switch (kind) {
+    case 'NextAction':
+      return 'next';
+    case 'Condition':
+      return `condition ${rest}`;
+    case 'Error':
+      return `error ${rest}`;
+    case 'Wait':
+      return `waited for ${rest}`;
+    case 'End':
+      return `ended: ${rest}`;
+    case 'Flow':
+      return `to flow ${rest}`;
+    case 'Module':
+      return `into module ${rest}`;
+    case 'Return':
+      return `back to flow ${rest}`;
+    default:
+      return b;
+  }
+}
+
+// loadFlowPath shows the blocks the contact's flows ran (the first 200), once per contact:
+// the path is complete by the time an agent has the contact.
+async function loadFlowPath(c) {
+  if (c.flowPathAsked || !state.contacts.has(c.id)) return;
+  c.flowPathAsked = true;
+  let out;
+  try {
+    out = await agent('GET', `/contacts/${enc(c.id)}/flow-path?MaxResults=200`);
+  } catch (e) {
+    if (!(e instanceof APIError && e.status === 404)) showError(e);
+    return;
+  }
+  if (!c.panel) return;
+  const list = c.panel.querySelector('.flow-path');
+  list.replaceChildren();
+  let flow = '';
+  for (const b of out.FlowPath ?? []) {
+    const li = make('li', 'block');
+    li.dataset.identifier = b.Identifier ?? '';
+    li.dataset.branch = b.Branch ?? '';
+    const name = b.ContactFlowName || b.ContactFlowId || '';
+    if (name !== flow) {
+      flow = name;
+      li.append(make('span', 'block-flow', `${name}: `));
+    }
+    li.append(make('span', 'block-id', b.Identifier ?? ''), ' ', make('span', 'block-type', b.Type ?? ''));
+    if (b.Branch) li.append(' → ', make('span', 'block-branch', branchText(b.Branch)));
+    const t = Date.parse(b.Timestamp ?? '');
+    if (!Number.isNaN(t)) {
+      const when = make('time', 'block-time', ` ${new Date(t).toLocaleTimeString()}`);
+      when.dateTime = b.Timestamp;
+      li.append(when);
+    }
+    list.append(li);
+  }
+  c.panel.querySelector('.no-flow-path').hidden = list.children.length > 0;
+  c.panel.querySelector('.more-flow-path').hidden = !out.NextToken;
+  c.panel.dataset.flowPath = 'loaded';
 }
 
 // ---- recent contacts ----
@@ -814,9 +936,15 @@ async function loadHistory(more) {
   for (const h of out.Contacts ?? []) {
     const tr = document.createElement('tr');
     tr.dataset.contact = h.ContactId;
+    let st = STATES[h.State] ?? h.State ?? '';
+    if (h.TransferredAway) {
+      // The contact went on without this agent: say so, and where it is now.
+      tr.dataset.transferred = 'true';
+      st = `Transferred (now ${st.toLowerCase()})`;
+    }
     const cells = [
       localTime(h.InitiationTimestamp), CHANNELS[h.Channel] ?? h.Channel, h.Name || h.ContactId, h.QueueId ?? '',
-      STATES[h.State] ?? h.State ?? '', localTime(h.DisconnectTimestamp), REASONS[h.DisconnectReason] ?? h.DisconnectReason ?? '',
+      st, localTime(h.DisconnectTimestamp), REASONS[h.DisconnectReason] ?? h.DisconnectReason ?? '',
     ];
     for (const v of cells) tr.append(make('td', '', v));
     rows.append(tr);
@@ -896,11 +1024,12 @@ function onEvent(m) {
       if (m.type === 'OfferExpired') notice('An offer expired before it was answered. Choose a status to receive contacts again.');
       break;
     case 'ContactEnded':
-      // The contact left the router (the customer left, it was stopped): after-contact
-      // work or nothing follows, which /me tells.
-      scheduleRefresh();
+      // The contact left the router (the customer left, it was stopped): the
+      // AgentStateChanged that follows says whether after-contact work follows.
       break;
     case 'AgentStateChanged':
+      // Sent whenever the agent's activity or the lists of its contacts and wrap-ups change
+      // (a transfer, a customer who left, a wrap-up that timed out): the lists are the truth.
       if (m.Agent) {
         showRouting(m.Agent);
         applyHeld(m.Agent.Contacts ?? [], m.Agent.AfterContactWork ?? [], at);
@@ -933,6 +1062,7 @@ async function main() {
     await refreshMe();
     await loadStatuses();
     await loadHistory(false);
+    await loadDestinations(true);
   } catch (e) {
     showError(e);
     if (e instanceof APIError && e.status === 403) return;
