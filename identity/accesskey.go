@@ -69,9 +69,6 @@ type KeyStore interface {
 	ListAccessKeys(ctx context.Context, kind KeyKind) ([]AccessKey, error)
 	// SetAccessKeyStatus activates or revokes a key.
 	SetAccessKeyStatus(ctx context.Context, id string, status KeyStatus) error
-	// SetAccessKeySecret replaces a key's sealed secret (used when rewrapping under a newer
-	// key-encryption key; the secret itself does not change).
-	SetAccessKeySecret(ctx context.Context, id string, ciphertext []byte) error
 	// RevokeUserAccessKeys sets every active key of the user Inactive and returns how many it
 	// revoked (used when the user is deleted).
 	RevokeUserAccessKeys(ctx context.Context, instanceID, userID string) (int, error)

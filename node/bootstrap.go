@@ -13,6 +13,7 @@ import (
 	"github.com/ringfence/ringfence/provision"
 	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
+	"github.com/ringfence/ringfence/store/sqlstore"
 )
 
 // BootstrapResult is what `ringfence bootstrap` prints: one JSON object.
@@ -148,35 +149,22 @@ func (n *Node) SetInstanceProtection(ctx context.Context, id string, protected b
 	return n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.SetDeletionProtection(ctx, id, protected) })
 }
 
-// Rewrap re-seals every stored secret that is sealed under an older key-encryption-key
-// version with the current one (after `ringfence keys rotate`), without exposing any secret.
-// Each row is rewrapped in its own audited transaction (actor "host"), so an interrupted run
-// can simply be started again. It returns how many values it rewrapped.
-func (n *Node) Rewrap(ctx context.Context) (int, error) {
-	keys, err := n.ListAccessKeys(ctx)
+// Rewrap re-seals every value sealed at rest under an older key-encryption-key version with
+// the current one (after `ringfence keys rotate`), without exposing any: access-key, TOTP,
+// OIDC client and function signing secrets, contact attributes and customer endpoints, flow
+// sessions, the contact-record outbox, chat transcripts and display names, and ClientToken
+// participant tokens (sqlstore.SealedColumns). Each batch of values is committed in its own
+// audited transaction (code host.rewrap, actor "host"), so an interrupted run can simply be
+// started again. It returns what it did per sealed column and the key version now current.
+//
+// A server running on the same data directory or database seals new values under the version
+// it loaded until it restarts or first opens a value under a newer one; run Rewrap with the
+// servers stopped, or run it again once they have restarted.
+func (n *Node) Rewrap(ctx context.Context) ([]sqlstore.RewrapCount, uint32, error) {
+	v, err := n.Keyring.CurrentVersion(ctx)
 	if err != nil {
-		return 0, err
+		return nil, 0, fmt.Errorf("rewrap: %w", err)
 	}
-	count := 0
-	for _, k := range keys {
-		need, err := n.Secrets.NeedsRewrap(ctx, k.SecretCiphertext)
-		if err != nil {
-			return count, fmt.Errorf("rewrap access key %s: %w", k.ID, err)
-		}
-		if !need {
-			continue
-		}
-		ct, err := n.Secrets.Rewrap(ctx, k.SecretCiphertext, identity.AccessKeyAAD(k))
-		if err != nil {
-			return count, fmt.Errorf("rewrap access key %s: %w", k.ID, err)
-		}
-		ev := hostEvent("host.rewrap", "RewrapSecret", k.InstanceID, "access_keys/"+k.ID+"/secret_ciphertext")
-		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
-			return tx.SetAccessKeySecret(ctx, k.ID, ct)
-		}); err != nil {
-			return count, fmt.Errorf("rewrap access key %s: %w", k.ID, err)
-		}
-		count++
-	}
-	return count, nil
+	counts, err := n.db.RewrapSealed(ctx, sqlstore.RewrapOptions{})
+	return counts, v, err
 }

@@ -152,6 +152,8 @@ type Node struct {
 	Secrets   *keyring.Envelope
 	AccountID string
 
+	// db is Store as the SQL store it is, for what only it offers (RewrapSealed).
+	db *sqlstore.Store
 	// pwHasher is the one argon2id hasher of the node: its limiter bounds every password
 	// hash and verification the node runs.
 	pwHasher identity.PasswordHasher
@@ -191,7 +193,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Config: cfg, Store: st, Keyring: kr, Secrets: secrets, pwHasher: identity.NewPasswordHasher()}
+	n := &Node{Config: cfg, Store: st, db: st, Keyring: kr, Secrets: secrets, pwHasher: identity.NewPasswordHasher()}
 	if cfg.MaxPasswordHashes > 0 {
 		n.pwHasher.Limiter = identity.NewArgon2Limiter(cfg.MaxPasswordHashes)
 	}

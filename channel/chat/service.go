@@ -225,16 +225,22 @@ func hashToken(tok string) []byte {
 
 // ---- sealing ----
 
-func contentAAD(instanceID, itemID string) keyring.AAD {
+// ContentAAD is where the sealed content of a transcript item is bound: table chat_items,
+// the item ID as row, column content, and the chat's instance. Content copied to another
+// item or instance does not open.
+func ContentAAD(instanceID, itemID string) keyring.AAD {
 	return keyring.AAD{InstanceID: instanceID, Table: "chat_items", RowID: itemID, Column: "content"}
 }
 
-func nameAAD(instanceID, participantID string) keyring.AAD {
+// DisplayNameAAD is where a participant's sealed display name is bound: table
+// chat_participants, the participant ID as row, column display_name, and the chat's
+// instance.
+func DisplayNameAAD(instanceID, participantID string) keyring.AAD {
 	return keyring.AAD{InstanceID: instanceID, Table: "chat_participants", RowID: participantID, Column: "display_name"}
 }
 
 func (s *Service) sealName(ctx context.Context, instanceID, participantID, name string) ([]byte, error) {
-	ct, err := s.cfg.Secrets.SealString(ctx, secret.New(name), nameAAD(instanceID, participantID))
+	ct, err := s.cfg.Secrets.SealString(ctx, secret.New(name), DisplayNameAAD(instanceID, participantID))
 	if err != nil {
 		return nil, fmt.Errorf("seal display name: %w", err)
 	}
@@ -242,7 +248,7 @@ func (s *Service) sealName(ctx context.Context, instanceID, participantID, name 
 }
 
 func (s *Service) openName(ctx context.Context, p Participant) (string, error) {
-	v, err := s.cfg.Secrets.OpenString(ctx, p.DisplayNameCiphertext, nameAAD(p.InstanceID, p.ParticipantID))
+	v, err := s.cfg.Secrets.OpenString(ctx, p.DisplayNameCiphertext, DisplayNameAAD(p.InstanceID, p.ParticipantID))
 	if err != nil {
 		return "", fmt.Errorf("open display name of participant %s: %w", p.ParticipantID, err)
 	}
@@ -253,7 +259,7 @@ func (s *Service) openContent(ctx context.Context, it StoredItem) (string, error
 	if it.ContentCiphertext == nil {
 		return "", nil
 	}
-	v, err := s.cfg.Secrets.OpenString(ctx, it.ContentCiphertext, contentAAD(it.InstanceID, it.ID))
+	v, err := s.cfg.Secrets.OpenString(ctx, it.ContentCiphertext, ContentAAD(it.InstanceID, it.ID))
 	if err != nil {
 		return "", fmt.Errorf("open content of item %s: %w", it.ID, err)
 	}
@@ -371,7 +377,7 @@ func (s *Service) newItem(ctx context.Context, p Participant, typ ItemType, cont
 		return it, "", nil
 	}
 	red, _ := s.red.Redact(content)
-	ct, err := s.cfg.Secrets.SealString(ctx, secret.New(red), contentAAD(p.InstanceID, it.ID))
+	ct, err := s.cfg.Secrets.SealString(ctx, secret.New(red), ContentAAD(p.InstanceID, it.ID))
 	if err != nil {
 		return it, "", fmt.Errorf("seal content: %w", err)
 	}

@@ -92,15 +92,32 @@ func keysCmd(environ []string) *cobra.Command {
 	}
 	rewrap := &cobra.Command{
 		Use:   "rewrap",
-		Short: "Re-seal every stored secret under the current keyring version (after rotate); no secret is exposed",
-		Args:  cobra.NoArgs,
+		Short: "Re-seal every value sealed at rest under the current keyring version (after rotate); nothing is exposed",
+		Long: "Re-seal every value sealed at rest (secrets, contact attributes and endpoints, flow sessions, contact records,\n" +
+			"transcripts, display names, tokens) that an older key-encryption-key version sealed, under the current one.\n" +
+			"Each batch is committed with an audit event (host.rewrap); an interrupted run can be started again.\n" +
+			"Values that do not open for their row (altered or moved) are left as they are, counted as FAILED, and named in the error.\n" +
+			"Run it with the servers stopped, or again after they restarted: until then they seal under the version they loaded.",
+		Args: cobra.NoArgs,
 		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
-			count, err := n.Rewrap(cmd.Context())
-			if err != nil {
-				return err
+			counts, version, err := n.Rewrap(cmd.Context())
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TABLE\tCOLUMN\tCHECKED\tREWRAPPED\tCHANGED MEANWHILE\tFAILED")
+			var total, checked, changed int
+			for _, c := range counts {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", c.Table, c.Column, c.Checked, c.Rewrapped, c.Changed, c.Failed)
+				total, checked, changed = total+c.Rewrapped, checked+c.Checked, changed+c.Changed
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "rewrapped %d stored secrets\n", count)
-			return nil
+			if ferr := tw.Flush(); err == nil {
+				err = ferr
+			}
+			if version > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "rewrapped %d of %d sealed values under keyring version %d\n", total, checked, version)
+			}
+			if changed > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d values changed while rewrapping and were left as written; run rewrap again\n", changed)
+			}
+			return err
 		}),
 	}
 	for _, sub := range []*cobra.Command{create, list, revoke, rotate, rewrap} {

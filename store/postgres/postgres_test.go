@@ -18,6 +18,11 @@ import (
 // OpenTest opens a store in a fresh schema of the database at RINGFENCE_TEST_POSTGRES_URL,
 // dropped when the test ends, or skips the test when the variable is unset.
 func openTest(t *testing.T) store.Store {
+	return openTestWith(t, sqlstore.Options{Sealer: storetest.NewSealer(t), Hasher: storetest.NewHasher(t)})
+}
+
+// openTestWith is openTest with the given store options.
+func openTestWith(t *testing.T, opts sqlstore.Options) store.Store {
 	t.Helper()
 	base := os.Getenv("RINGFENCE_TEST_POSTGRES_URL")
 	if base == "" {
@@ -43,7 +48,7 @@ func openTest(t *testing.T) store.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String(), sqlstore.Options{Sealer: storetest.NewSealer(t), Hasher: storetest.NewHasher(t)})
+	s, err := postgres.Open(ctx, u.String(), opts)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -53,7 +58,8 @@ func openTest(t *testing.T) store.Store {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
-		Open: openTest,
+		Open:     openTest,
+		OpenWith: openTestWith,
 		Exec: func(t *testing.T, s store.Store, query string, args ...any) {
 			if err := s.(*sqlstore.Store).ExecRaw(context.Background(), query, args...); err != nil {
 				t.Fatalf("exec %q: %v", query, err)

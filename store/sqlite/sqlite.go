@@ -1,6 +1,7 @@
 // Package sqlite is the embedded store engine, the default of a single-node deployment:
 // one SQLite file (modernc.org/sqlite, pure Go) in WAL mode with synchronous=FULL, so a
-// committed transaction survives power loss. Writes are serialised by BEGIN IMMEDIATE and one
+// committed transaction survives power loss, and secure_delete, so replaced and deleted
+// values are zeroed rather than left in free space. Writes are serialised by BEGIN IMMEDIATE and one
 // writer connection; reads use a separate read-only pool.
 package sqlite
 
@@ -38,6 +39,10 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 			q.Add("_pragma", "query_only(1)")
 		} else {
 			q.Add("_txlock", "immediate")
+			// Overwrite deleted and replaced content with zeros instead of leaving it in free
+			// space: a value deleted, or re-sealed by `keys rewrap`, is then gone from the file
+			// (once the WAL is checkpointed), not readable by whoever copies the file.
+			q.Add("_pragma", "secure_delete(1)")
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
@@ -92,7 +97,8 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 // Dialect returns the sqlstore dialect of SQLite.
 func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
-		Name: "sqlite",
+		Name:        "sqlite",
+		TruncateLog: "PRAGMA wal_checkpoint(TRUNCATE)",
 		IsUniqueViolation: func(err error) bool {
 			var e *msqlite.Error
 			if errors.As(err, &e) {

@@ -11,23 +11,30 @@ import (
 
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/store"
 	"github.com/ringfence/ringfence/store/sqlite"
 	"github.com/ringfence/ringfence/store/sqlstore"
 	"github.com/ringfence/ringfence/store/storetest"
 )
 
+// openWith opens a fresh database file with the given options, closed at cleanup.
+func openWith(t *testing.T, opts sqlstore.Options) store.Store {
+	path := filepath.Join(t.TempDir(), "ringfence.db")
+	s, err := sqlite.Open(context.Background(), path, opts)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestContract(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T) store.Store {
-			path := filepath.Join(t.TempDir(), "ringfence.db")
-			s, err := sqlite.Open(context.Background(), path, sqlstore.Options{Sealer: storetest.NewSealer(t), Hasher: storetest.NewHasher(t)})
-			if err != nil {
-				t.Fatalf("open: %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
+			return openWith(t, sqlstore.Options{Sealer: storetest.NewSealer(t), Hasher: storetest.NewHasher(t)})
 		},
+		OpenWith: openWith,
 		Exec: func(t *testing.T, s store.Store, query string, args ...any) {
 			if err := s.(*sqlstore.Store).ExecRaw(context.Background(), query, args...); err != nil {
 				t.Fatalf("exec %q: %v", query, err)
@@ -82,5 +89,38 @@ func TestSensitiveColumnsSealedOnDisk(t *testing.T) {
 		if bytes.Contains(b, []byte(canary)) || bytes.Contains(b, []byte(canary[:10])) {
 			t.Errorf("%s holds the canary in clear", filepath.Base(f))
 		}
+	}
+}
+
+// TestRewrapLeavesNoOldCiphertext rewraps a store that stays open (as under a running
+// server's sibling process) and reads the database and WAL files: no ciphertext under the old
+// key version is left anywhere in them, neither in live rows nor in freed space or the log.
+func TestRewrapLeavesNoOldCiphertext(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	kr, err := keyring.OpenLocal(keyring.DefaultPath(dir), keyring.LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := keyring.NewEnvelope(kr, nil)
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "ringfence.db"), sqlstore.Options{Sealer: env, Hasher: storetest.NewHasher(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.WriteSealedFixture(t, s, env, "files-a")
+	storetest.WriteSealedFixture(t, s, env, "files-b")
+	files := filepath.Join(dir, "ringfence.db*")
+	if got := storetest.SealedHeadersInFiles(t, files); got[1] == 0 {
+		t.Fatalf("before rotation: sealed headers by version %v, want version 1", got)
+	}
+	if _, err := kr.Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RewrapSealed(ctx, sqlstore.RewrapOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := storetest.SealedHeadersInFiles(t, files); got[1] != 0 || got[2] == 0 {
+		t.Errorf("after rewrap: sealed headers by version %v, want none of version 1", got)
 	}
 }

@@ -36,6 +36,11 @@ type Dialect struct {
 	LockChain string
 	// IsUniqueViolation reports whether err is a unique-constraint violation.
 	IsUniqueViolation func(err error) bool
+	// TruncateLog, when set, copies the write-ahead log into the database and empties it
+	// (SQLite: PRAGMA wal_checkpoint(TRUNCATE)), so that page images holding replaced values
+	// leave the files; it answers one row whose first column is non-zero when other
+	// connections kept it from completing. RewrapSealed runs it at the end.
+	TruncateLog string
 }
 
 // Options tunes the writer.

@@ -250,14 +250,6 @@ func (t *txn) SetAccessKeyStatus(ctx context.Context, id string, status identity
 	return nil
 }
 
-func (t *txn) SetAccessKeySecret(ctx context.Context, id string, ciphertext []byte) error {
-	res, err := t.exec(ctx, `UPDATE access_keys SET secret_ciphertext = ? WHERE id = ?`, ciphertext, id)
-	if err := mustAffect(res, err, "access key", id); err != nil {
-		return fmt.Errorf("set access key secret: %w", err)
-	}
-	return nil
-}
-
 // ---- settings ----
 
 func (t *txn) Setting(ctx context.Context, name string) (string, bool, error) {

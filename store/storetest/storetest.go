@@ -23,6 +23,7 @@ import (
 	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
+	"github.com/ringfence/ringfence/store/sqlstore"
 )
 
 // Harness gives the suite what it needs from an engine.
@@ -35,6 +36,10 @@ type Harness struct {
 	// Query runs a raw query with '?' placeholders on the store's database (used to check
 	// what is stored at rest); the suite closes the rows.
 	Query func(t *testing.T, s store.Store, query string, args ...any) *sql.Rows
+	// OpenWith returns a fresh, empty store with the given options (the tests that must
+	// hold the keyring, such as Rewrap, bring their own Sealer); the harness closes it at
+	// cleanup. Without it those tests skip.
+	OpenWith func(t *testing.T, opts sqlstore.Options) store.Store
 }
 
 // Run runs the whole contract suite.
@@ -83,6 +88,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ChatWidgets", func(t *testing.T) { t.Parallel(); testChatWidgets(t, h) })
 	t.Run("ClientTokens", func(t *testing.T) { t.Parallel(); testClientTokens(t, h) })
 	t.Run("ExpiredChats", func(t *testing.T) { t.Parallel(); testExpiredChats(t, h) })
+	t.Run("Rewrap", func(t *testing.T) { t.Parallel(); testRewrap(t, h) })
+	t.Run("RewrapConcurrentWrite", func(t *testing.T) { t.Parallel(); testRewrapConcurrentWrite(t, h) })
+	t.Run("RewrapDamagedValue", func(t *testing.T) { t.Parallel(); testRewrapDamagedValue(t, h) })
+	t.Run("SealedColumnsGuard", func(t *testing.T) { t.Parallel(); testSealedColumnsGuard(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
