@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -334,14 +335,35 @@ func (m *Manager) end(ctx context.Context, tx store.Tx, c *contact.Contact, reas
 }
 
 // writeRecord appends c's contact record to the outbox: without the attributes the instance
-// marks sensitive, card numbers masked whole.
+// marks sensitive, card numbers masked whole. The queue's name, the agent's username and
+// the agent's routing profile are read as they are now; one deleted since leaves its name
+// out (the ARN stays).
 func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contact) error {
 	rc := contact.RecordContext{AccountID: m.cfg.AccountID, InstanceARN: m.instanceARN(c.InstanceID)}
 	if c.Queue.QueueID != "" && !c.Queue.IsAgentQueue() {
 		rc.QueueARN = rc.InstanceARN + "/queue/" + c.Queue.QueueID
+		q, err := tx.GetQueue(ctx, c.InstanceID, c.Queue.QueueID)
+		if err != nil && !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+			return fmt.Errorf("contact record: queue: %w", err)
+		}
+		rc.QueueName = q.Name
 	}
 	if a := c.Agent.AgentID; a != "" {
 		rc.AgentARN = rc.InstanceARN + "/agent/" + a
+		u, err := tx.GetUser(ctx, c.InstanceID, a)
+		if err != nil && !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+			return fmt.Errorf("contact record: agent: %w", err)
+		}
+		rc.AgentUsername = u.Username
+		if u.RoutingProfileID != "" {
+			rp, err := tx.GetRoutingProfile(ctx, c.InstanceID, u.RoutingProfileID)
+			if err != nil && !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+				return fmt.Errorf("contact record: routing profile: %w", err)
+			}
+			if err == nil {
+				rc.RoutingProfileARN, rc.RoutingProfileName = rc.InstanceARN+"/routing-profile/"+rp.ID, rp.Name
+			}
+		}
 	}
 	p, err := m.protection(ctx, tx, c.InstanceID)
 	if err != nil {

@@ -166,6 +166,9 @@ func TestSDKTaskOnFreshInstance(t *testing.T) {
 	if rec.ContactID != id || rec.Agent == nil || rec.Queue == nil || rec.Attributes["step"] != "offered" || len(rec.References) != 1 {
 		t.Fatalf("contact record = %+v", rec)
 	}
+	if rec.Agent.Username != "agent.task" || rec.Queue.Name != "BasicQueue" || rec.Agent.RoutingProfile == nil || rec.Agent.RoutingProfile.Name != "Basic Routing Profile" {
+		t.Errorf("contact record names: agent %q, queue %q, routing profile %+v", rec.Agent.Username, rec.Queue.Name, rec.Agent.RoutingProfile)
+	}
 	if *rec.Queue.EnqueueTimestamp > *rec.Agent.ConnectedToAgentTimestamp || *rec.Agent.ConnectedToAgentTimestamp > *rec.Agent.AfterContactWorkEndTimestamp {
 		t.Errorf("record timestamps out of order: %+v %+v", rec.Queue, rec.Agent)
 	}
