@@ -42,6 +42,12 @@ const (
 	// UnredactedData.View ("View unredacted data"): Ringfence never keeps a card number
 	// whole, so BIN and last four is the least redacted form there is.
 	ActionViewCardBINLast4 = "page:ViewCardBINLast4"
+	// ActionSearchTranscripts searches contacts by the words of their chat transcripts
+	// (SearchContacts with ContactAnalysis.Transcript). A match tells which words a contact's
+	// participants wrote, so it needs what reading the redacted transcript needs and Connect's
+	// keyword-search permission (ContactSearchWithKeywords.Access, "Search contacts by
+	// keywords").
+	ActionSearchTranscripts = "page:SearchTranscripts"
 )
 
 // API operations Ringfence adds where Connect has none. The "ringfence:" prefix keeps them
@@ -50,6 +56,10 @@ const (
 	// ActionGetContactFlowLogs reads the stored flow logs of one contact (Connect writes flow
 	// logs to CloudWatch Logs instead).
 	ActionGetContactFlowLogs = "ringfence:GetContactFlowLogs"
+	// ActionGetContactTranscript reads the stored, redacted chat transcript of one contact
+	// (Connect shows it on the Contact details page and has no API operation for
+	// administrators; its participants read it with the Participant Service's GetTranscript).
+	ActionGetContactTranscript = "ringfence:GetContactTranscript"
 )
 
 // PermissionManageContacts is a Ringfence extension: it lets an API user (typically a backend
@@ -330,6 +340,8 @@ var operationPermissions = map[string][]string{
 	// Flow logs: contact search and flow viewing together, since the entries show a contact's
 	// path through the flow's actions.
 	ActionGetContactFlowLogs: {"ContactSearch.View", "ContactFlows.View"},
+	// Transcripts: as ActionViewRedactedTranscript (contact search and redacted data).
+	ActionGetContactTranscript: {"ContactSearch.View", "RedactedData.View"},
 
 	// Metrics.
 	"GetMetricData":        {"AccessMetrics"},
@@ -374,6 +386,7 @@ var operationPermissions = map[string][]string{
 	ActionChatTest:                 {"ChatTestMode"},
 	ActionViewSensitiveAttributes:  {PermissionViewDecryptedFields},
 	ActionViewCardBINLast4:         {"UnredactedData.View"},
+	ActionSearchTranscripts:        {"ContactSearch.View", "ContactSearchWithKeywords.Access", "RedactedData.View"},
 }
 
 // operationBlockers lists, per action, the restrictive permissions that refuse it when any of
