@@ -673,9 +673,11 @@ const (
 )
 
 // searchContacts implements SearchContacts (POST /search-contacts): a time range on the
-// initiation time, channels, queues, agents, initiation methods and contact attributes
+// initiation time, channels, queues, agents, initiation methods, contact attributes
 // (SearchableContactAttributes: exact values as stored, i.e. redacted, through the keyed
-// index; never attributes the instance marks sensitive); sorted by initiation time; pages of
+// index; never attributes the instance marks sensitive) and chat transcript words
+// (ContactAnalysis.Transcript, through the keyed transcript index, for callers allowed
+// identity.ActionSearchTranscripts; docs/transcripts.md); sorted by initiation time; pages of
 // at most 100.
 func (s *Server) searchContacts(c *call) (any, error) {
 	inst, err := s.instanceID(c)
@@ -701,6 +703,9 @@ func (s *Server) searchContacts(c *call) (any, error) {
 				} `json:"Criteria"`
 				MatchType string `json:"MatchType"`
 			} `json:"SearchableContactAttributes"`
+			ContactAnalysis *struct {
+				Transcript *transcriptCriteriaJSON `json:"Transcript"`
+			} `json:"ContactAnalysis"`
 		} `json:"SearchCriteria"`
 		Sort *struct {
 			FieldName string `json:"FieldName"`
@@ -756,6 +761,24 @@ func (s *Server) searchContacts(c *call) (any, error) {
 				}
 				q.Attributes = append(q.Attributes, contact.AttributeCriterion{Key: cr.Key, Values: cr.Values})
 			}
+		}
+		if ca := sc.ContactAnalysis; ca != nil && ca.Transcript != nil {
+			// A match tells which words a contact's participants wrote: it needs what reading
+			// the transcript needs, and Connect's keyword-search permission.
+			if d := identity.Evaluate(c.caller, identity.ActionSearchTranscripts, inst); !d.Allowed {
+				c.ev.Details = map[string]string{"authz": d.Reason, "authz_action": identity.ActionSearchTranscripts}
+				if len(d.Permissions) > 0 {
+					c.ev.Details["authz_permissions"] = strings.Join(d.Permissions, ",")
+				}
+				return nil, d.Err
+			}
+			if err := transcriptQuery(ca.Transcript, &q); err != nil {
+				return nil, err
+			}
+			if c.ev.Details == nil {
+				c.ev.Details = map[string]string{}
+			}
+			c.ev.Details["transcript_criteria"] = strconv.Itoa(len(q.Transcript))
 		}
 	}
 	if srt := in.Sort; srt != nil {

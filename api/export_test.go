@@ -1,6 +1,9 @@
 package api
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // RoutingRoutes returns the operation name, method and path pattern of every routing
 // operation, for the external tests.
@@ -14,10 +17,10 @@ func RoutingRoutes() [][3]string {
 }
 
 // PromptAndFlowLogRoutes returns the operation name, method and path pattern of the prompt
-// operations and of the flow-log read, for the external tests.
+// operations and of the flow-log and transcript reads, for the external tests.
 func PromptAndFlowLogRoutes() [][3]string {
 	var out [][3]string
-	for _, op := range append(promptOperations(), flowLogOperations()...) {
+	for _, op := range slices.Concat(promptOperations(), flowLogOperations(), transcriptOperations()) {
 		method, path, _ := strings.Cut(op.pattern, " ")
 		out = append(out, [3]string{op.name, method, path})
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/ringfence/ringfence/identity"
 )
 
-// TestPromptAndFlowLogRoutesAreInstanceScoped probes every prompt route and the flow-log read
-// of instance B with a key of instance A that holds every permission they need: each answers
+// TestPromptAndFlowLogRoutesAreInstanceScoped probes every prompt route and the flow-log and
+// transcript reads of instance B with a key of instance A that holds every permission they need: each answers
 // ResourceNotFoundException. The same key works on its own instance; bad prompts are refused
 // with InvalidParameterException and store nothing.
 func TestPromptAndFlowLogRoutesAreInstanceScoped(t *testing.T) {

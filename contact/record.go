@@ -21,6 +21,10 @@ type RecordContext struct {
 	AgentARN, AgentUsername, RoutingProfileARN, RoutingProfileName string
 	// ExcludedAttributes are attribute keys never written to records (sensitive attributes).
 	ExcludedAttributes map[string]bool
+	// Transcript describes the chat transcript of a chat contact; nil for contacts without
+	// one. The record then lists it in Recordings (MediaStreamType CHAT) and counts its
+	// messages in ChatMetrics.
+	Transcript *TranscriptInfo
 }
 
 // Record is a contact record in Connect's data model (reference/CONTACT_RECORD.md §2): every
@@ -49,7 +53,7 @@ type Record struct {
 	PreviousContactID                  *string             `json:"PreviousContactId"`
 	Queue                              *RecordQueue        `json:"Queue"`
 	Recording                          *struct{}           `json:"Recording"`
-	Recordings                         []struct{}          `json:"Recordings"`
+	Recordings                         []RecordRecording   `json:"Recordings"`
 	References                         []RecordReference   `json:"References"`
 	RelatedContactID                   *string             `json:"RelatedContactId"`
 	ScheduledTimestamp                 *string             `json:"ScheduledTimestamp"`
@@ -57,6 +61,51 @@ type Record struct {
 	Tags                               map[string]string   `json:"Tags"`
 	Name                               *string             `json:"Name"`
 	Description                        *string             `json:"Description"`
+	ChatMetrics                        *RecordChatMetrics  `json:"ChatMetrics"`
+}
+
+// RecordRecording is one entry of the record's Recordings (Connect's RecordingsInfo,
+// reference/CONTACT_RECORD.md §3.2), which lists recordings and transcripts. Ringfence
+// writes one for a chat contact's transcript: MediaStreamType "CHAT", ParticipantType "All",
+// Status "AVAILABLE", StorageType "RINGFENCE" (the transcript is kept by Ringfence, not in S3
+// or Kinesis Video Streams), Location the path of the administrator read on the API
+// (TranscriptPath), and the times of the transcript's first and last item.
+type RecordRecording struct {
+	DeletionReason      *string `json:"DeletionReason"`
+	FragmentStartNumber *string `json:"FragmentStartNumber"`
+	FragmentStopNumber  *string `json:"FragmentStopNumber"`
+	Location            string  `json:"Location"`
+	MediaStreamType     string  `json:"MediaStreamType"`
+	ParticipantType     string  `json:"ParticipantType"`
+	StartTimestamp      *string `json:"StartTimestamp"`
+	StopTimestamp       *string `json:"StopTimestamp"`
+	Status              string  `json:"Status"`
+	StorageType         string  `json:"StorageType"`
+}
+
+// RecordStorageType is the StorageType of a transcript Ringfence keeps itself.
+const RecordStorageType = "RINGFENCE"
+
+// RecordChatMetrics is the record's ChatMetrics (Connect's ChatMetrics, as DescribeContact
+// returns it), null for contacts that are not chats. Ringfence fills the message counts only.
+type RecordChatMetrics struct {
+	ChatContactMetrics RecordChatContactMetrics  `json:"ChatContactMetrics"`
+	AgentMetrics       *RecordParticipantMetrics `json:"AgentMetrics"`
+	CustomerMetrics    *RecordParticipantMetrics `json:"CustomerMetrics"`
+}
+
+// RecordChatContactMetrics counts a chat's messages: TotalMessages of every participant,
+// TotalBotMessages of the flow's (SYSTEM) automated messages.
+type RecordChatContactMetrics struct {
+	TotalMessages    int `json:"TotalMessages"`
+	TotalBotMessages int `json:"TotalBotMessages"`
+}
+
+// RecordParticipantMetrics counts the messages one side of a chat sent (ParticipantType
+// AGENT or CUSTOMER; the agents of a chat count together).
+type RecordParticipantMetrics struct {
+	ParticipantType string `json:"ParticipantType"`
+	MessagesSent    int    `json:"MessagesSent"`
 }
 
 // RecordAgent is the contact record's Agent object (§3.1).
@@ -133,7 +182,7 @@ func BuildRecord(c Contact, rc RecordContext) Record {
 		ConnectedToSystemTimestamp: ts(c.InitiationTimestamp),
 		InstanceARN:                rc.InstanceARN, LastUpdateTimestamp: *ts(c.LastUpdateTimestamp),
 		MediaStreams: []map[string]string{{"Type": mediaType(c.Channel)}}, PreviousContactID: str(c.PreviousContactID),
-		Recordings: []struct{}{}, References: []RecordReference{}, RelatedContactID: str(c.RelatedContactID),
+		Recordings: []RecordRecording{}, References: []RecordReference{}, RelatedContactID: str(c.RelatedContactID),
 		ScheduledTimestamp: ts(c.ScheduledTimestamp), SystemEndpoint: c.SystemEndpoint, Tags: map[string]string{},
 		Name: str(c.Name), Description: str(c.Description),
 	}
@@ -152,6 +201,15 @@ func BuildRecord(c Contact, rc RecordContext) Record {
 	sort.Strings(names)
 	for _, k := range names {
 		r.References = append(r.References, RecordReference{Name: k, Type: c.References[k].Type, Value: c.References[k].Value})
+	}
+	if tr := rc.Transcript; tr != nil {
+		r.Recordings = append(r.Recordings, RecordRecording{Location: tr.Location, MediaStreamType: "CHAT", ParticipantType: "All",
+			StartTimestamp: ts(tr.Start), StopTimestamp: ts(tr.Stop), Status: "AVAILABLE", StorageType: RecordStorageType})
+		r.ChatMetrics = &RecordChatMetrics{
+			ChatContactMetrics: RecordChatContactMetrics{TotalMessages: tr.Messages(), TotalBotMessages: tr.SystemMessages},
+			AgentMetrics:       &RecordParticipantMetrics{ParticipantType: "AGENT", MessagesSent: tr.AgentMessages},
+			CustomerMetrics:    &RecordParticipantMetrics{ParticipantType: "CUSTOMER", MessagesSent: tr.CustomerMessages},
+		}
 	}
 	if !c.Queue.EnqueueTimestamp.IsZero() {
 		r.Queue = &RecordQueue{ARN: rc.QueueARN, Name: rc.QueueName, EnqueueTimestamp: ts(c.Queue.EnqueueTimestamp),

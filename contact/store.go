@@ -81,6 +81,12 @@ type Query struct {
 	// AttributesMatchAny. A store without a keyed hasher refuses them (InvalidParameter).
 	Attributes         []AttributeCriterion
 	AttributesMatchAny bool
+	// Transcript are ContactAnalysis.Transcript criteria, matched through the transcript
+	// index the chat channel keeps (chat.Tx IndexTranscriptWords): all criteria must match,
+	// or at least one with TranscriptMatchAny. A store without a keyed hasher refuses them
+	// (InvalidParameter).
+	Transcript         []TranscriptCriterion
+	TranscriptMatchAny bool
 	// Descending sorts newest first.
 	Descending bool
 	// After is the cursor: the initiation time and ID of the last contact of the previous page.

@@ -59,6 +59,12 @@ const (
 	// operator-only, as IAM-only in Connect; on the pages the instance administrator, who
 	// can change every user's permissions, may change it.
 	ActionUpdateAuthenticationProfile = "page:UpdateAuthenticationProfile"
+	// ActionSearchTranscripts searches contacts by the words of their chat transcripts
+	// (SearchContacts with ContactAnalysis.Transcript). A match tells which words a contact's
+	// participants wrote, so it needs what reading the redacted transcript needs and Connect's
+	// keyword-search permission (ContactSearchWithKeywords.Access, "Search contacts by
+	// keywords").
+	ActionSearchTranscripts = "page:SearchTranscripts"
 )
 
 // API operations Ringfence adds where Connect has none. The "ringfence:" prefix keeps them
@@ -67,6 +73,10 @@ const (
 	// ActionGetContactFlowLogs reads the stored flow logs of one contact (Connect writes flow
 	// logs to CloudWatch Logs instead).
 	ActionGetContactFlowLogs = "ringfence:GetContactFlowLogs"
+	// ActionGetContactTranscript reads the stored, redacted chat transcript of one contact
+	// (Connect shows it on the Contact details page and has no API operation for
+	// administrators; its participants read it with the Participant Service's GetTranscript).
+	ActionGetContactTranscript = "ringfence:GetContactTranscript"
 )
 
 // PermissionManageContacts is a Ringfence extension: it lets an API user (typically a backend
@@ -347,6 +357,8 @@ var operationPermissions = map[string][]string{
 	// Flow logs: contact search and flow viewing together, since the entries show a contact's
 	// path through the flow's actions.
 	ActionGetContactFlowLogs: {"ContactSearch.View", "ContactFlows.View"},
+	// Transcripts: as ActionViewRedactedTranscript (contact search and redacted data).
+	ActionGetContactTranscript: {"ContactSearch.View", "RedactedData.View"},
 
 	// Metrics.
 	"GetMetricData":        {"AccessMetrics"},
@@ -397,6 +409,7 @@ var operationPermissions = map[string][]string{
 	ActionResetUserPassword:           {"Users.Edit", "Users.EditPermission"},
 	ActionViewAuthenticationProfile:   {"SecurityProfiles.View", "Users.View"},
 	ActionUpdateAuthenticationProfile: {"SecurityProfiles.Edit", "Users.EditPermission"},
+	ActionSearchTranscripts:           {"ContactSearch.View", "ContactSearchWithKeywords.Access", "RedactedData.View"},
 }
 
 // operationBlockers lists, per action, the restrictive permissions that refuse it when any of

@@ -335,9 +335,9 @@ func (m *Manager) end(ctx context.Context, tx store.Tx, c *contact.Contact, reas
 }
 
 // writeRecord appends c's contact record to the outbox: without the attributes the instance
-// marks sensitive, card numbers masked whole. The queue's name, the agent's username and
-// the agent's routing profile are read as they are now; one deleted since leaves its name
-// out (the ARN stays).
+// marks sensitive, card numbers masked whole; a chat's record references its transcript. The
+// queue's name, the agent's username and the agent's routing profile are read as they are
+// now; one deleted since leaves its name out (the ARN stays).
 func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contact) error {
 	rc := contact.RecordContext{AccountID: m.cfg.AccountID, InstanceARN: m.instanceARN(c.InstanceID)}
 	if c.Queue.QueueID != "" && !c.Queue.IsAgentQueue() {
@@ -363,6 +363,19 @@ func (m *Manager) writeRecord(ctx context.Context, tx store.Tx, c contact.Contac
 			if err == nil {
 				rc.RoutingProfileARN, rc.RoutingProfileName = rc.InstanceARN+"/routing-profile/"+rp.ID, rp.Name
 			}
+		}
+	}
+	if c.Channel == contact.ChannelChat {
+		// The record points at the transcript (the administrators' read) and counts its
+		// messages; a chat contact without a chat (it never started one) has none.
+		sum, err := tx.ChatTranscriptSummary(ctx, c.InstanceID, c.ID)
+		switch {
+		case err == nil:
+			rc.Transcript = &contact.TranscriptInfo{Location: contact.TranscriptPath(c.InstanceID, c.ID),
+				AgentMessages: sum.AgentMessages, CustomerMessages: sum.CustomerMessages, SystemMessages: sum.SystemMessages,
+				Start: sum.First, Stop: sum.Last}
+		case !apierr.HasCode(err, apierr.CodeResourceNotFound):
+			return err
 		}
 	}
 	p, err := m.protection(ctx, tx, c.InstanceID)

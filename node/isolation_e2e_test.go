@@ -155,7 +155,8 @@ var opProbes = map[string]opProbe{
 	"UpdateUserPhoneConfig":      {body: `{"PhoneConfig":{"PhoneType":"SOFT_PHONE"}}`},
 	"DeleteUser":                 {},
 	// Flow logs.
-	identity.ActionGetContactFlowLogs: {},
+	identity.ActionGetContactFlowLogs:   {},
+	identity.ActionGetContactTranscript: {},
 }
 
 // TestEveryOperationHasAProbe fails when an operation is served without a probe above, so
@@ -440,9 +441,10 @@ func positiveControl(t *testing.T, tn *testNode, keyID, secret string, a tenant,
 	last := func(r api.Route) bool { return r.Method == http.MethodDelete || r.Operation == "StopContact" }
 	ordered := slices.Concat(slices.DeleteFunc(slices.Clone(routes), last), slices.DeleteFunc(slices.Clone(routes), func(r api.Route) bool { return !last(r) }))
 	// Refusals that come after the resource was found: the seeded contact is a scheduled
-	// task, which cannot be transferred; the seeded security profile is held by the seeded
-	// user.
-	stateRefusals := map[string]string{"TransferContact": "InvalidRequestException", "DeleteSecurityProfile": "ResourceInUseException"}
+	// task, which cannot be transferred and has no transcript; the seeded security profile is
+	// held by the seeded user.
+	stateRefusals := map[string]string{"TransferContact": "InvalidRequestException", "DeleteSecurityProfile": "ResourceInUseException",
+		identity.ActionGetContactTranscript: "InvalidRequestException"}
 	for _, r := range ordered {
 		if operatorOnly(r.Operation) {
 			continue

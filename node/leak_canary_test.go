@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"database/sql"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -33,8 +34,10 @@ import (
 	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/inputcrypt"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/node"
 	"github.com/ringfence/ringfence/routing"
+	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -172,8 +175,9 @@ func transcriptWith(t *testing.T, pc *participantclient.Client, connToken, want 
 // TestLeakCanary types a card number, a CVV and an SSN into a chat, sends them in a task's
 // name, description and references (StartTaskContact, UpdateContact), sets them as contact
 // attributes (StartTaskContact, UpdateContactAttributes; some attributes marked sensitive)
-// and keys the card number into a published secure-input flow answered in a chat. Then it
-// scans everything the node wrote or answered: every file of the data directory (SQLite
+// and keys the card number into a published secure-input flow answered in a chat. The chat's
+// transcript cannot be searched by any digit group of the canaries, and its index holds none
+// (checkTranscriptIndex). Then it scans everything the node wrote or answered: every file of the data directory (SQLite
 // database and WAL, the contact-record JSON Lines files), the node's log output, the audit
 // log, the contact records, the transcripts, the flow logs, and every response of the
 // Connect API, the participant API and the agent API the test received. None holds a
@@ -296,6 +300,7 @@ func TestLeakCanary(t *testing.T) {
 		t.Fatalf("SendMessage: %v", err)
 	}
 	typed := transcriptWith(t, pc, tok1, "[CARD]")
+	checkTranscriptIndex(t, tn, op, hc, aws.ToString(chat1.ContactId), before)
 
 	// 4. A published flow captures the card number, encrypted to an associated key, in a chat.
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -589,5 +594,90 @@ func TestLeakCanary(t *testing.T) {
 	}
 	if len(responses) < 20 || files < 4 || len(flowLogs) == 0 || len(auditLog) == 0 {
 		t.Errorf("scanned %d responses, %d files, %d flow-log entries, %d audit records: too few to prove anything", len(responses), files, len(flowLogs), len(auditLog))
+	}
+}
+
+// checkTranscriptIndex is the transcript part of TestLeakCanary, for the chat whose customer
+// typed "my card is <PAN>, cvv <CVV>, ssn <SSN>": searching the transcripts (an operator, so
+// the caller may) finds the chat by its ordinary words but by no digit group of a canary, a
+// canary as search text is refused, and the index table holds the keyed hash of "card" but
+// of no digit group (the node's index key is derived from its keyring as node.Open does). The
+// administrator's read of the transcript goes through hc, so the scan covers its response.
+func checkTranscriptIndex(t *testing.T, tn *testNode, op *connect.Client, hc *http.Client, chatID string, since time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	inst := tn.boot.InstanceID
+	byWords := func(texts ...string) ([]string, error) {
+		out, err := op.SearchContacts(ctx, &connect.SearchContactsInput{InstanceId: aws.String(inst),
+			TimeRange: &types.SearchContactsTimeRange{Type: types.SearchContactsTimeRangeTypeInitiationTimestamp, StartTime: aws.Time(since), EndTime: aws.Time(time.Now().Add(time.Minute))},
+			SearchCriteria: &types.SearchCriteria{ContactAnalysis: &types.ContactAnalysis{Transcript: &types.Transcript{Criteria: []types.TranscriptCriteria{
+				{ParticipantRole: types.ParticipantRoleCustomer, MatchType: types.SearchContactsMatchTypeMatchAny, SearchText: texts}}}}}})
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		for _, c := range out.Contacts {
+			ids = append(ids, aws.ToString(c.Id))
+		}
+		return ids, nil
+	}
+	digits := []string{"4539", "1488", "0343", "6467", "453914", "45391488", canaryCVV, "536", "22", "8841"}
+	if ids, err := byWords("my card"); err != nil || len(ids) != 1 || ids[0] != chatID {
+		t.Errorf("transcript search for the chat's words = %v, %v; want the chat", ids, err)
+	}
+	if ids, err := byWords(digits...); err != nil || len(ids) != 0 {
+		t.Errorf("transcript search for the canaries' digit groups = %v, %v; want nothing", ids, err)
+	}
+	for _, c := range []string{canaryPAN, "4539 1488 0343 6467", canarySSN, "536228841", "cvv " + canaryCVV} {
+		_, err := byWords(c)
+		wantAPIError(t, err, "InvalidParameterException")
+	}
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(tn.dataDir, "ringfence.db")+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT term FROM contact_transcript_index WHERE instance_id = ? AND contact_id = ?`, inst, chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := map[string]bool{}
+	for rows.Next() {
+		var term string
+		if err := rows.Scan(&term); err != nil {
+			t.Fatal(err)
+		}
+		terms[term] = true
+	}
+	rows.Close()
+	key := tn.n.Keyring.Hasher().Sum(secret.New([]byte("ringfence contact attribute index v1")))
+	hasher := keyring.NewHasher(secret.New([]byte(key)))
+	term := func(word string) string {
+		return strings.TrimPrefix(hasher.SumString(secret.New("transcript\x00"+inst+"\x00"+word)), keyring.HashPrefix)
+	}
+	if !terms[term("card")] || !terms[term("ssn")] {
+		t.Errorf("the index of the chat (%d terms) lacks the keyed hashes of \"card\" and \"ssn\": the check below proves nothing", len(terms))
+	}
+	for _, d := range append(digits, canaryPAN, "536228841") {
+		if terms[term(d)] {
+			t.Errorf("the transcript index holds the digit group %q (keyed hash)", d)
+		}
+	}
+	for tm := range terms {
+		if findCanary([]byte(tm)) != "" || strings.Contains(tm, "4539") {
+			t.Errorf("index term %q holds a canary in clear", tm)
+		}
+	}
+
+	// The administrator's read, recorded for the scan: redacted as stored.
+	resp, err := hc.Do(tn.signed(t, http.MethodGet, contact.TranscriptPath(inst, chatID), "", time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("[CARD]")) {
+		t.Errorf("GetContactTranscript = %d %s; want the redacted transcript", resp.StatusCode, body)
 	}
 }

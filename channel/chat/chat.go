@@ -23,6 +23,11 @@
 //     sender included, sees or receives a redacted value back, and it is sealed at rest with
 //     the keyring (AAD instance / "chat_items" / item ID / "content"). Display names are
 //     sealed too (AAD instance / "chat_participants" / participant ID / "display_name").
+//   - The words of each stored message's redacted text go, in the same transaction, to the
+//     transcript search index as keyed hashes per contact and role (Tx IndexTranscriptWords;
+//     contact.TranscriptWords says what a word is); secure input is never indexed.
+//     Administrators read transcripts with ReadTranscript through the Connect-compatible API,
+//     never with a participant token.
 //   - Every participant request leaves one audit event; a stored item and its event commit
 //     in the same transaction.
 //

@@ -75,7 +75,7 @@ func (e *events) ParticipantLeft(_ context.Context, _, _, _ string, role chat.Ro
 
 // env is a Service and Handler over a real SQLite store, served on loopback.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  *sqlstore.Store
 	svc    *chat.Service
 	hub    *chat.Hub
@@ -86,10 +86,23 @@ type env struct {
 	events *events
 }
 
-func newEnv(t *testing.T, limits chat.Limits) *env {
+func newEnv(t *testing.T, limits chat.Limits) *env { return newEnvWith(t, limits, false) }
+
+// newEnvWith is newEnv; with indexed, the store seals contact columns and keeps the
+// keyed search indexes (as a node's does), so tests can create contacts and search them.
+func newEnvWith(t testing.TB, limits chat.Limits, indexed bool) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ringfence.db"), sqlstore.Options{})
+	kr, err := keyring.OpenLocal(keyring.DefaultPath(t.TempDir()), keyring.LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := keyring.NewEnvelope(kr, nil)
+	var opts sqlstore.Options
+	if indexed {
+		opts.Sealer, opts.Hasher = secrets, keyring.NewHasher(secret.New([]byte("transcript index test key")))
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ringfence.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +112,8 @@ func newEnv(t *testing.T, limits chat.Limits) *env {
 	if err := st.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error { return tx.CreateInstance(ctx, inst) }); err != nil {
 		t.Fatal(err)
 	}
-	kr, err := keyring.OpenLocal(keyring.DefaultPath(t.TempDir()), keyring.LocalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &env{t: t, store: st, inst: inst.ID, clock: &clock{}, events: &events{}, hub: chat.NewHub()}
-	e.svc, err = chat.New(chat.Config{Store: store.ChatTransactor(st), Secrets: keyring.NewEnvelope(kr, nil), NewID: api.NewID,
+	e.svc, err = chat.New(chat.Config{Store: store.ChatTransactor(st), Secrets: secrets, NewID: api.NewID,
 		Fanout: e.hub, Events: e.events, Limits: limits, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)

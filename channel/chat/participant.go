@@ -247,8 +247,14 @@ func (s *Service) SendMessage(ctx context.Context, ev *audit.Event, req SendRequ
 	if err != nil {
 		return Sent{}, s.record(ctx, ev, err)
 	}
+	// The search index gets the words of the redacted text; secure input gets none, not
+	// even of its placeholder.
+	var words []string
+	if !secure {
+		words = indexWords(TypeMessage, req.ContentType, red)
+	}
 	unlock := s.order.lock(contactKey(b.chat.InstanceID, b.chat.ContactID))
-	stored, repeat, err := s.store(ctx, ev, req.ConnectionToken, it)
+	stored, repeat, err := s.store(ctx, ev, req.ConnectionToken, it, words)
 	if err != nil {
 		unlock()
 		return Sent{}, err
@@ -302,10 +308,10 @@ func checkClientToken(t string) error {
 	return nil
 }
 
-// store appends it with ev after re-checking, in the write transaction, that the connection
-// token still holds and the chat is active. For a ClientToken already used by the participant
-// it returns the stored item and repeat=true.
-func (s *Service) store(ctx context.Context, ev *audit.Event, token string, it StoredItem) (stored StoredItem, repeat bool, err error) {
+// store appends it with ev, and indexes words for transcript search, after re-checking, in
+// the write transaction, that the connection token still holds and the chat is active. For a
+// ClientToken already used by the participant it returns the stored item and repeat=true.
+func (s *Service) store(ctx context.Context, ev *audit.Event, token string, it StoredItem, words []string) (stored StoredItem, repeat bool, err error) {
 	now := s.now()
 	err = s.cfg.Store.Update(ctx, ev, func(ctx context.Context, tx Tx) error {
 		conn, err := tx.ChatConnectionByToken(ctx, hashToken(token))
@@ -337,9 +343,11 @@ func (s *Service) store(ctx context.Context, ev *audit.Event, token string, it S
 			return denied()
 		}
 		ev.Details["item_id"] = it.ID
-		it.Seq, err = tx.AppendChatItem(ctx, it)
+		if it.Seq, err = tx.AppendChatItem(ctx, it); err != nil {
+			return err
+		}
 		stored = it
-		return err
+		return tx.IndexTranscriptWords(ctx, it.InstanceID, it.ContactID, it.ParticipantRole, words)
 	})
 	if apierr.HasCode(err, apierr.CodeDuplicateResource) {
 		err = apierr.New(apierr.CodeConflict, "a request with this ClientToken is in progress; retry it")

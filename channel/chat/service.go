@@ -773,8 +773,10 @@ func (s *Service) postSystem(ctx context.Context, instanceID, contactID string, 
 		if it, red, err = s.newItem(ctx, sys, typ, m.ContentType, m.Content, "", now); err != nil {
 			return err
 		}
-		it.Seq, err = tx.AppendChatItem(ctx, it)
-		return err
+		if it.Seq, err = tx.AppendChatItem(ctx, it); err != nil {
+			return err
+		}
+		return tx.IndexTranscriptWords(ctx, instanceID, contactID, RoleSystem, indexWords(typ, m.ContentType, red))
 	})
 	if err != nil {
 		return Item{}, err
@@ -935,8 +937,10 @@ func (s *Service) PostInitialMessage(ctx context.Context, instanceID, contactID,
 		if it, red, err = s.newItem(ctx, p, TypeMessage, contentType, content, "", now); err != nil {
 			return err
 		}
-		it.Seq, err = tx.AppendChatItem(ctx, it)
-		return err
+		if it.Seq, err = tx.AppendChatItem(ctx, it); err != nil {
+			return err
+		}
+		return tx.IndexTranscriptWords(ctx, instanceID, contactID, RoleCustomer, indexWords(TypeMessage, contentType, red))
 	})
 	if err != nil {
 		unlock()

@@ -63,6 +63,29 @@ type Tx interface {
 	// ListChatItems returns up to q.Limit items of a contact in Seq order: ascending from
 	// q.FromSeq for FORWARD, descending from q.FromSeq for BACKWARD (inclusive).
 	ListChatItems(ctx context.Context, q ItemQuery) ([]StoredItem, error)
+	// ChatTranscriptSummary counts the messages of a contact's transcript by role and returns
+	// the times of its first and last item. ResourceNotFoundException when the contact has no
+	// chat.
+	ChatTranscriptSummary(ctx context.Context, instanceID, contactID string) (TranscriptSummary, error)
+
+	// IndexTranscriptWords adds words (contact.TranscriptWords of a stored message's redacted
+	// content) to the transcript search index of the contact under the sender's role. The
+	// index keeps, per contact and role, a keyed hash of the instance and each word, never the
+	// word itself; a word already indexed for the contact and role is kept once. A store
+	// without a keyed hasher indexes nothing. The chat must exist (the index refers to it, so
+	// a word for a contact without a chat is a store error).
+	IndexTranscriptWords(ctx context.Context, instanceID, contactID string, role Role, words []string) error
+}
+
+// TranscriptSummary is what a contact record says about a chat transcript.
+type TranscriptSummary struct {
+	// Items counts every stored item (messages and events).
+	Items int
+	// AgentMessages, CustomerMessages and SystemMessages count the MESSAGE items of each
+	// role.
+	AgentMessages, CustomerMessages, SystemMessages int
+	// First and Last are the AbsoluteTime of the first and last item (zero without items).
+	First, Last time.Time
 }
 
 // ItemQuery selects a page of transcript items.

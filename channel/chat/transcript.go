@@ -3,12 +3,15 @@ package chat
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/contact"
 )
 
 // TranscriptRequest is GetTranscript's input. StartPosition members that are nil are absent;
@@ -215,4 +218,96 @@ func decodeNextToken(tok string) (int64, bool) {
 		return 0, false
 	}
 	return seq, true
+}
+
+// TranscriptPage is a page of a contact's transcript read by an administrator.
+type TranscriptPage struct {
+	InitialContactID string
+	// Items are oldest first, in the shape GetTranscript gives participants (Connect's Item):
+	// content redacted as stored, display names opened.
+	Items []Item
+	// NextSeq is the Seq to continue after (the Seq of the last item) when more items
+	// follow, and 0 at the end.
+	NextSeq int64
+}
+
+// MaxTranscriptPage is the most items ReadTranscript returns at once.
+const MaxTranscriptPage = 500
+
+// ReadTranscript reads up to limit (1..MaxTranscriptPage) items of the contact's transcript
+// after Seq afterSeq (0 from the start) inside tx, the caller's read transaction (which
+// carries the caller's audit event: administrators read through the Connect-compatible API,
+// authorized there). It is not bound to a participant: the caller must have checked that the
+// contact is in instanceID and that the reader may see it. Errors: ResourceNotFoundException
+// when the contact has no chat, InvalidParameterException for a bad limit or afterSeq.
+func (s *Service) ReadTranscript(ctx context.Context, tx Tx, instanceID, contactID string, afterSeq int64, limit int) (TranscriptPage, error) {
+	if limit < 1 || limit > MaxTranscriptPage || afterSeq < 0 || afterSeq == math.MaxInt64 {
+		return TranscriptPage{}, apierr.InvalidParameter(fmt.Sprintf("a transcript page holds 1 to %d items after a valid position", MaxTranscriptPage))
+	}
+	c, err := tx.GetChat(ctx, instanceID, contactID)
+	if err != nil {
+		return TranscriptPage{}, err
+	}
+	stored, err := tx.ListChatItems(ctx, ItemQuery{InstanceID: instanceID, ContactID: contactID, FromSeq: afterSeq + 1, Forward: true, Limit: limit + 1})
+	if err != nil {
+		return TranscriptPage{}, err
+	}
+	ps, err := tx.ListChatParticipants(ctx, instanceID, contactID)
+	if err != nil {
+		return TranscriptPage{}, err
+	}
+	names := make(map[string]string, len(ps))
+	for _, p := range ps {
+		if names[p.ParticipantID], err = s.openName(ctx, p); err != nil {
+			return TranscriptPage{}, err
+		}
+	}
+	out := TranscriptPage{InitialContactID: c.InitialContactID}
+	if len(stored) > limit {
+		stored = stored[:limit]
+		out.NextSeq = stored[limit-1].Seq
+	}
+	out.Items = make([]Item, 0, len(stored))
+	for _, it := range stored {
+		content, err := s.openContent(ctx, it)
+		if err != nil {
+			return TranscriptPage{}, err
+		}
+		out.Items = append(out.Items, view(it, content, names[it.ParticipantID], ""))
+	}
+	return out, nil
+}
+
+// indexText returns the text of a message that goes into the transcript search index (""
+// for none): the content of text/plain and text/markdown messages, and the title and
+// element titles of an interactive message (a flow's menu sent as a QuickReply). JSON
+// messages, interactive responses and events are not indexed.
+func indexText(typ ItemType, contentType, redacted string) string {
+	if typ != TypeMessage {
+		return ""
+	}
+	switch contentType {
+	case ContentTypePlain, ContentTypeMarkdown:
+		return redacted
+	case ContentTypeInteractive:
+		var qr QuickReply
+		if err := json.Unmarshal([]byte(redacted), &qr); err != nil {
+			return ""
+		}
+		parts := []string{qr.Data.Content.Title}
+		for _, e := range qr.Data.Content.Elements {
+			parts = append(parts, e.Title)
+		}
+		return strings.Join(parts, "\n")
+	}
+	return ""
+}
+
+// indexWords returns the words of a message for the transcript search index (nil for none).
+func indexWords(typ ItemType, contentType, redacted string) []string {
+	text := indexText(typ, contentType, redacted)
+	if text == "" {
+		return nil
+	}
+	return contact.TranscriptWords(text)
 }

@@ -319,6 +319,13 @@ func (t *txn) SearchContacts(ctx context.Context, instanceID string, q contact.Q
 	if attrWhere != "" {
 		where, args = append(where, attrWhere), append(args, attrArgs...)
 	}
+	trWhere, trArgs, err := t.transcriptWhere(instanceID, q)
+	if err != nil {
+		return nil, err
+	}
+	if trWhere != "" {
+		where, args = append(where, trWhere), append(args, trArgs...)
+	}
 	order := "ASC"
 	if q.AfterID != "" {
 		cmp := ">"

@@ -59,6 +59,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Contacts", func(t *testing.T) { t.Parallel(); testContacts(t, h) })
 	t.Run("ContactSearch", func(t *testing.T) { t.Parallel(); testContactSearch(t, h) })
 	t.Run("ContactAttributeSearch", func(t *testing.T) { t.Parallel(); testContactAttributeSearch(t, h) })
+	t.Run("TranscriptSearch", func(t *testing.T) { t.Parallel(); testTranscriptSearch(t, h) })
 	t.Run("ContactRecords", func(t *testing.T) { t.Parallel(); testContactRecords(t, h) })
 	t.Run("HandledContacts", func(t *testing.T) { t.Parallel(); testHandledContacts(t, h) })
 	t.Run("RoutingHours", func(t *testing.T) { t.Parallel(); testRoutingHours(t, h) })
