@@ -81,6 +81,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ChatWidgets", func(t *testing.T) { t.Parallel(); testChatWidgets(t, h) })
 	t.Run("ClientTokens", func(t *testing.T) { t.Parallel(); testClientTokens(t, h) })
 	t.Run("ExpiredChats", func(t *testing.T) { t.Parallel(); testExpiredChats(t, h) })
+	t.Run("ActiveChatCount", func(t *testing.T) { t.Parallel(); testActiveChatCount(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
