@@ -67,11 +67,11 @@ func (s *Server) publishedFlowID(ctx context.Context, tx store.Tx, inst, ref str
 		}
 		id = rest
 	}
-	rec, err := tx.GetFlowRecord(ctx, inst, flow.KindFlow, id)
+	rec, err := tx.GetFlowRecordState(ctx, inst, flow.KindFlow, id)
 	if err != nil {
 		return "", err
 	}
-	if rec.Content == "" || rec.State != "ACTIVE" {
+	if !rec.Published || rec.State != "ACTIVE" {
 		return "", apierr.New(apierr.CodeInvalidRequest, "contact flow %s is not published", id)
 	}
 	return id, nil
@@ -641,7 +641,7 @@ func (s *Server) transferContact(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		rec, err := tx.GetFlowRecord(ctx, inst, flow.KindFlow, flowID)
+		rec, err := tx.GetFlowRecordState(ctx, inst, flow.KindFlow, flowID)
 		if err != nil {
 			return err
 		}

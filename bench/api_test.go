@@ -20,6 +20,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/ringfence/ringfence/node"
+	"github.com/ringfence/ringfence/store/sqlstore"
 )
 
 // apiServer is a bootstrapped node behind an httptest server on loopback, with an unsigned,
@@ -29,6 +30,8 @@ type apiServer struct {
 	creds aws.Credentials
 	inst  string
 	hc    *http.Client
+	// stats reads the store's running totals (statements, group commits, read transactions).
+	stats func() sqlstore.Stats
 }
 
 func newAPIServer(b *testing.B) *apiServer {
@@ -62,6 +65,7 @@ func newAPIServer(b *testing.B) *apiServer {
 		creds: aws.Credentials{AccessKeyID: boot.AccessKeyID, SecretAccessKey: boot.SecretAccessKey.Reveal()},
 		inst:  boot.InstanceID,
 		hc:    &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}},
+		stats: n.Store.(*sqlstore.Store).Stats,
 	}
 }
 
@@ -98,6 +102,7 @@ func BenchmarkAPI(b *testing.B) {
 	s := newAPIServer(b)
 	b.Run("CreateInstance/signed-audited-durable", func(b *testing.B) {
 		b.SetParallelism(32)
+		before := s.usage()
 		start := time.Now()
 		b.RunParallel(func(pb *testing.PB) {
 			signer := v4.NewSigner()
@@ -108,6 +113,7 @@ func BenchmarkAPI(b *testing.B) {
 			}
 		})
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "writes/s")
+		s.report(b, before)
 	})
 	b.Run("DescribeInstance/signed-audited", func(b *testing.B) {
 		b.SetParallelism(32)
@@ -130,6 +136,36 @@ func BenchmarkAPI(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 	})
+}
+
+// usage is a snapshot of what the server process has done: its store's totals and its CPU
+// time (the in-process clients' signing included).
+type usage struct {
+	store sqlstore.Stats
+	cpu   time.Duration
+	at    time.Time
+}
+
+func (s *apiServer) usage() usage { return usage{store: s.stats(), cpu: processCPU(), at: time.Now()} }
+
+// report reports what one operation cost since before: SQL statements, read transactions,
+// the mean number of callers per group commit, the share of the time the store's single
+// writer was busy, and CPU time, with the rate two fully used cores would give at that CPU
+// cost (the ceiling when nothing else runs on the machine and the writer keeps up).
+func (s *apiServer) report(b *testing.B, before usage) {
+	after := s.usage()
+	n := float64(b.N)
+	b.ReportMetric(float64(after.store.Statements-before.store.Statements)/n, "stmts/op")
+	b.ReportMetric(float64(after.store.Reads-before.store.Reads)/n, "reads/op")
+	if batches := after.store.Batches - before.store.Batches; batches > 0 {
+		b.ReportMetric(float64(after.store.Batched-before.store.Batched)/float64(batches), "calls/commit")
+	}
+	b.ReportMetric(100*(after.store.WriterBusy-before.store.WriterBusy).Seconds()/after.at.Sub(before.at).Seconds(), "writer-busy-%")
+	if cpu := after.cpu - before.cpu; cpu > 0 {
+		per := cpu.Seconds() / n
+		b.ReportMetric(per*1e6, "cpu-µs/op")
+		b.ReportMetric(2/per, "2-core-ceiling/s")
+	}
 }
 
 // BenchmarkFsync measures the raw rate of 100-byte append+fsync on the benchmark's disk: the

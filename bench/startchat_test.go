@@ -33,6 +33,7 @@ func BenchmarkStartChatContact(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			b.SetParallelism(32)
+			before := s.usage()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				signer := v4.NewSigner()
@@ -46,6 +47,7 @@ func BenchmarkStartChatContact(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "starts/s")
+			s.report(b, before)
 		})
 	}
 }

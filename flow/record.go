@@ -50,6 +50,17 @@ type Record struct {
 	LastModified time.Time
 }
 
+// RecordState is a flow or module without its documents: what the checks before starting or
+// transferring a contact into a flow read.
+type RecordState struct {
+	// Type is the flow type (CONTACT_FLOW, ...); empty for modules.
+	Type string
+	// State is ACTIVE or ARCHIVED.
+	State string
+	// Published is true once the record has been published (its Content is not empty).
+	Published bool
+}
+
 // RecordStore persists flows and modules; every method is scoped by instance ID. Errors are
 // *apierr.Error with ResourceNotFoundException for an unknown ID and DuplicateResourceException
 // for a name in use.
@@ -58,6 +69,9 @@ type RecordStore interface {
 	CreateFlowRecord(ctx context.Context, r Record) error
 	// GetFlowRecord returns the record of the given kind and ID in the instance.
 	GetFlowRecord(ctx context.Context, instanceID string, kind RecordKind, id string) (Record, error)
+	// GetFlowRecordState returns the type, state and published flag of the record of the
+	// given kind and ID in the instance without reading its documents.
+	GetFlowRecordState(ctx context.Context, instanceID string, kind RecordKind, id string) (RecordState, error)
 	// ListFlowRecords returns up to limit records of a kind ordered by ID, after the ID given
 	// ("" for the first page), restricted to the given types when types is not empty.
 	ListFlowRecords(ctx context.Context, instanceID string, kind RecordKind, types []string, after string, limit int) ([]Record, error)

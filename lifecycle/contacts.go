@@ -75,7 +75,7 @@ func (m *Manager) Create(ctx context.Context, tx store.Tx, c contact.Contact) er
 // TransferContactToQueue puts it there. A zero target is Create; target.FlowID is ignored
 // (the contact's FlowID is the flow).
 func (m *Manager) CreateFor(ctx context.Context, tx store.Tx, c contact.Contact, target Target) error {
-	if _, err := tx.GetFlowRecord(ctx, c.InstanceID, flow.KindFlow, c.FlowID); err != nil {
+	if _, err := tx.GetFlowRecordState(ctx, c.InstanceID, flow.KindFlow, c.FlowID); err != nil {
 		return err
 	}
 	p, err := m.protection(ctx, tx, c.InstanceID)
@@ -94,8 +94,11 @@ func (m *Manager) CreateFor(ctx context.Context, tx store.Tx, c contact.Contact,
 	if err := tx.CreateContact(ctx, c); err != nil {
 		return err
 	}
-	if err := tx.IndexAttributes(ctx, c.InstanceID, c.ID, p.Searchable(c.Attributes)); err != nil {
-		return err
+	// A new contact has no index entries to replace: index only what there is.
+	if attrs := p.Searchable(c.Attributes); len(attrs) > 0 {
+		if err := tx.IndexAttributes(ctx, c.InstanceID, c.ID, attrs); err != nil {
+			return err
+		}
 	}
 	if target.QueueID == "" && target.AgentID == "" {
 		return nil

@@ -55,8 +55,13 @@ func TestDataProtectionOnFlowWrites(t *testing.T) {
 	if got.Attributes["card"] != "card [CARD]" || got.Attributes["ssn"] != "123-45-6789" || got.Attributes["given"] != "ssn [SSN]" {
 		t.Errorf("stored attributes = %v", got.Attributes)
 	}
-	if !e.m.AwaitsSecureInput(instID, c.ID) {
-		t.Fatal("the flow waits for stored input but AwaitsSecureInput is false")
+	// The mark is set by the contact's worker once the step has committed, a moment after
+	// the stored state shows it.
+	for i := 0; !e.m.AwaitsSecureInput(instID, c.ID); i++ {
+		if i == 500 {
+			t.Fatal("the flow waits for stored input but AwaitsSecureInput is false")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	// Ordinary input does not answer a wait for stored input through SecureInput's back.
 	if err := e.m.SecureInput(ctx, instID, "c0000000-0000-4000-8000-0000000000ff", secret.New("1234")); err == nil {

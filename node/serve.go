@@ -127,6 +127,7 @@ func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
 	n.boundAddr = ln.Addr().String()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerStoreMetrics(reg, n.Store)
 	h, err := n.Handler(reg)
 	if err != nil {
 		return err

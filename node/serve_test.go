@@ -68,6 +68,10 @@ func TestHealthReadyMetrics(t *testing.T) {
 		!strings.Contains(body, `ringfence_api_requests_total{code="OK",operation="ListInstances"} 1`) {
 		t.Errorf("/metrics = %d, missing the ListInstances counter:\n%.500s", code, body)
 	}
+	if _, body := get("http://" + metricsAddr + "/metrics"); !strings.Contains(body, "ringfence_store_statements_total ") ||
+		!strings.Contains(body, "ringfence_store_write_batches_total ") || !strings.Contains(body, "ringfence_store_writer_busy_seconds_total ") {
+		t.Errorf("/metrics misses the store's counters:\n%.500s", body)
+	}
 	if code, _ := get("https://" + addr + "/metrics"); code == 200 {
 		t.Error("/metrics is served on the API address")
 	}

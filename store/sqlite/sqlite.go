@@ -35,6 +35,11 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "foreign_keys(1)")
+		// Temporary storage in memory: above all the statement journal that the writer's
+		// per-caller savepoints fill, which otherwise spills to a temporary file past 64 KiB
+		// (a write system call per page). It only serves rolling back a savepoint inside an
+		// open transaction; durability rests on the WAL.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		if readOnly {
 			q.Add("_pragma", "query_only(1)")
 		} else {
@@ -97,8 +102,9 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 // Dialect returns the sqlstore dialect of SQLite.
 func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
-		Name:        "sqlite",
-		TruncateLog: "PRAGMA wal_checkpoint(TRUNCATE)",
+		Name:              "sqlite",
+		TruncateLog:       "PRAGMA wal_checkpoint(TRUNCATE)",
+		PrepareStatements: true,
 		IsUniqueViolation: func(err error) bool {
 			var e *msqlite.Error
 			if errors.As(err, &e) {

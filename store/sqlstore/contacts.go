@@ -350,7 +350,7 @@ func (t *txn) SearchContacts(ctx context.Context, instanceID string, q contact.Q
 	return t.collectContacts(ctx, rows)
 }
 
-func (t *txn) collectContacts(ctx context.Context, rows *sql.Rows) ([]contact.Contact, error) {
+func (t *txn) collectContacts(ctx context.Context, rows *rowSet) ([]contact.Contact, error) {
 	defer rows.Close()
 	var out []contact.Contact
 	for rows.Next() {

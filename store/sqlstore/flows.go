@@ -60,6 +60,25 @@ func (t *txn) GetFlowRecord(ctx context.Context, instanceID string, kind flow.Re
 	return r, nil
 }
 
+// GetFlowRecordState reads the byte length of the published document, not the document: SQLite
+// answers octet_length of a text column from the record header alone.
+func (t *txn) GetFlowRecordState(ctx context.Context, instanceID string, kind flow.RecordKind, id string) (flow.RecordState, error) {
+	var (
+		r   flow.RecordState
+		pub int64
+	)
+	err := t.row(ctx, `SELECT type, state, octet_length(content) FROM contact_flows WHERE instance_id = ? AND kind = ? AND id = ?`,
+		instanceID, string(kind), id).Scan(&r.Type, &r.State, &pub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, apierr.NotFound(kind.Noun(), id)
+	}
+	if err != nil {
+		return r, fmt.Errorf("get flow state: %w", err)
+	}
+	r.Published = pub > 0
+	return r, nil
+}
+
 func (t *txn) ListFlowRecords(ctx context.Context, instanceID string, kind flow.RecordKind, types []string, after string, limit int) ([]flow.Record, error) {
 	q := `SELECT ` + flowCols + ` FROM contact_flows WHERE instance_id = ? AND kind = ? AND id > ?`
 	args := []any{instanceID, string(kind), after}

@@ -374,17 +374,8 @@ func (s *Store) commitRewrap(ctx context.Context, c sealedColumn, update, instan
 	var done int
 	err = s.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
 		t := tx.(*txn)
+		// t.exec prepares the update once for the batch (the store's statement cache).
 		exec := func(args ...any) (sql.Result, error) { return t.exec(ctx, update, args...) }
-		if p, ok := t.q.(interface {
-			PrepareContext(context.Context, string) (*sql.Stmt, error)
-		}); ok {
-			stmt, err := p.PrepareContext(ctx, t.s.rebind(update))
-			if err != nil {
-				return err
-			}
-			defer stmt.Close()
-			exec = func(args ...any) (sql.Result, error) { return stmt.ExecContext(ctx, args...) }
-		}
 		done = 0
 		for _, b := range batch {
 			res, err := exec(append(append([]any{b.ct}, b.key...), b.old)...)

@@ -82,7 +82,7 @@ func inList[T ~string](col string, vals []T) (string, []any) {
 }
 
 // collect scans every row with scan.
-func collect[T any](rows *sql.Rows, err error, what string, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+func collect[T any](rows *rowSet, err error, what string, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)
 	}

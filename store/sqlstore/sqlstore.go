@@ -41,6 +41,10 @@ type Dialect struct {
 	// leave the files; it answers one row whose first column is non-zero when other
 	// connections kept it from completing. RewrapSealed runs it at the end.
 	TruncateLog string
+	// PrepareStatements makes the store keep its statements prepared per connection (see
+	// stmtCache): for a driver that parses each statement per call (SQLite). pgx caches
+	// prepared statements per connection itself.
+	PrepareStatements bool
 }
 
 // Options tunes the writer.
@@ -74,6 +78,10 @@ type Store struct {
 	dialect Dialect
 	opts    Options
 	queries sync.Map // rebound queries, keyed by their '?' form
+	stats   counters
+	// writeStmts and readStmts are the prepared statements of the write and read pools (nil
+	// without Dialect.PrepareStatements).
+	writeStmts, readStmts *stmtCache
 
 	ops    chan *op
 	closed chan struct{}
@@ -106,6 +114,13 @@ func New(write, read *sql.DB, d Dialect, opts Options) *Store {
 		write: write, read: read, dialect: d, opts: opts,
 		ops:    make(chan *op, 4096),
 		closed: make(chan struct{}),
+	}
+	if d.PrepareStatements {
+		s.writeStmts = newStmtCache(write, &s.stats)
+		s.readStmts = s.writeStmts
+		if read != write {
+			s.readStmts = newStmtCache(read, &s.stats)
+		}
 	}
 	s.wg.Add(1)
 	go s.writer()
@@ -155,8 +170,13 @@ func (s *Store) viewTx(ctx context.Context, fn func(context.Context, store.Tx) e
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	defer func() { _ = tx.Rollback() }()
-	return fn(ctx, &txn{s: s, q: tx})
+	s.stats.reads.Add(1)
+	t := &txn{s: s, tx: tx, cache: s.readStmts}
+	defer func() {
+		_ = tx.Rollback()
+		t.finish(context.WithoutCancel(ctx))
+	}()
+	return fn(ctx, t)
 }
 
 func (s *Store) submit(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
@@ -182,7 +202,14 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		s.wg.Wait()
 	})
-	err := s.write.Close()
+	var err error
+	if s.writeStmts != nil {
+		err = s.writeStmts.close()
+		if s.readStmts != s.writeStmts {
+			err = errors.Join(err, s.readStmts.close())
+		}
+	}
+	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
@@ -213,7 +240,9 @@ func (s *Store) writer() {
 // commit runs one batch in one transaction and answers every caller.
 func (s *Store) commit(batch []*op) {
 	results := make([]error, len(batch))
-	err := s.runBatch(batch, results)
+	start := time.Now()
+	var missed []string
+	err := s.runBatch(batch, results, &missed)
 	for i, o := range batch {
 		if err != nil {
 			o.done <- errUnavailable
@@ -221,31 +250,44 @@ func (s *Store) commit(batch []*op) {
 		}
 		o.done <- results[i]
 	}
+	// Once the callers have their answers, the statements this batch met first are prepared
+	// for the batches after it (the write pool's one connection is free again).
+	if len(missed) > 0 {
+		s.writeStmts.prepare(context.Background(), missed)
+	}
+	s.stats.writerBusy.Add(int64(time.Since(start)))
 }
 
-func (s *Store) runBatch(batch []*op, results []error) error {
+// runBatch runs batch in one transaction; missed receives the queries it prepared for
+// itself only (see stmtCache).
+func (s *Store) runBatch(batch []*op, results []error, missed *[]string) error {
 	ctx := context.Background()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		s.opts.Logger.Error("store: begin write", "error", err.Error())
 		return err
 	}
-	defer func() { _ = tx.Rollback() }()
+	s.stats.batches.Add(1)
+	s.stats.batched.Add(int64(len(batch)))
+	t := &txn{s: s, tx: tx, cache: s.writeStmts}
+	defer func() {
+		_ = tx.Rollback()
+		*missed = t.missed
+	}()
 	if s.dialect.LockChain != "" {
-		if _, err := tx.ExecContext(ctx, s.dialect.LockChain); err != nil {
+		if _, err := t.exec(ctx, s.dialect.LockChain); err != nil {
 			s.opts.Logger.Error("store: lock audit chain", "error", err.Error())
 			return err
 		}
 	}
-	seq, prev, err := chainTail(ctx, tx)
+	seq, prev, err := chainTail(ctx, t)
 	if err != nil {
 		s.opts.Logger.Error("store: read audit tail", "error", err.Error())
 		return err
 	}
-	t := &txn{s: s, q: tx}
 	for i, o := range batch {
 		if o.fn != nil {
-			results[i] = s.runOne(o, tx, t)
+			results[i] = s.runOne(o, t)
 		}
 		if o.ev == nil {
 			continue
@@ -261,7 +303,7 @@ func (s *Store) runBatch(batch []*op, results []error) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO audit_events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)`),
+		if _, err := t.exec(ctx, `INSERT INTO audit_events (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)`,
 			rec.Seq, string(rec.Body), rec.PrevHash, rec.Hash); err != nil {
 			s.opts.Logger.Error("store: append audit event", "error", err.Error())
 			return err
@@ -276,12 +318,12 @@ func (s *Store) runBatch(batch []*op, results []error) error {
 }
 
 // runOne runs one caller's function under a savepoint.
-func (s *Store) runOne(o *op, tx *sql.Tx, t *txn) (ferr error) {
+func (s *Store) runOne(o *op, t *txn) (ferr error) {
 	ctx := context.Background()
 	if err := o.ctx.Err(); err != nil {
 		return apierr.New(apierr.CodeServiceUnavailable, "request cancelled before it was applied")
 	}
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+	if _, err := t.exec(ctx, "SAVEPOINT op"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	defer func() {
@@ -289,20 +331,20 @@ func (s *Store) runOne(o *op, tx *sql.Tx, t *txn) (ferr error) {
 			ferr = fmt.Errorf("store: panic in transaction function: %v", r)
 		}
 		if ferr != nil {
-			_, _ = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op")
+			_, _ = t.exec(ctx, "ROLLBACK TO SAVEPOINT op")
 		}
-		_, _ = tx.ExecContext(ctx, "RELEASE SAVEPOINT op")
+		_, _ = t.exec(ctx, "RELEASE SAVEPOINT op")
 	}()
 	return o.fn(o.ctx, t)
 }
 
 // chainTail returns the Seq and Hash of the newest audit event (0 and GenesisHash when none).
-func chainTail(ctx context.Context, tx *sql.Tx) (int64, string, error) {
+func chainTail(ctx context.Context, t *txn) (int64, string, error) {
 	var (
 		seq  int64
 		hash string
 	)
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
+	err := t.row(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, audit.GenesisHash, nil
 	}

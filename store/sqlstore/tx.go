@@ -13,29 +13,67 @@ import (
 	"github.com/ringfence/ringfence/instance"
 )
 
-// queryer is what a transaction offers.
-type queryer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// txn implements store.Tx on one transaction.
+// txn implements store.Tx on one transaction. Its queries run through the statement cache
+// when the engine has one (Dialect.PrepareStatements): a query's rows must be closed before
+// the same query runs again in the transaction, or that run goes unprepared (every method
+// here reads its rows to the end and closes them before it queries again).
 type txn struct {
-	s *Store
-	q queryer
+	s     *Store
+	tx    *sql.Tx
+	cache *stmtCache // nil: the driver prepares each statement (or caches them itself)
+	// stmts are this transaction's handles of prepared statements, by query; a nil handle
+	// marks a query that runs unprepared (the cache was full).
+	stmts map[string]*txStmt
+	// missed are the queries this transaction prepared for itself; once it has ended they
+	// are prepared on the pool (finish for reads, the writer after answering its batch).
+	missed []string
 }
 
 func (t *txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.q.ExecContext(ctx, t.s.rebind(query), args...)
+	q := t.s.rebind(query)
+	t.s.stats.statements.Add(1)
+	ts, err := t.statement(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if ts == nil {
+		return t.tx.ExecContext(ctx, q, args...)
+	}
+	return ts.st.ExecContext(ctx, args...)
 }
 
+// row runs a query that returns at most one row; the caller scans it at once.
 func (t *txn) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(ctx, t.s.rebind(query), args...)
+	q := t.s.rebind(query)
+	t.s.stats.statements.Add(1)
+	ts, err := t.statement(ctx, q)
+	if err != nil || ts == nil {
+		// A failed preparation fails the query the same way.
+		return t.tx.QueryRowContext(ctx, q, args...)
+	}
+	return ts.st.QueryRowContext(ctx, args...)
 }
 
-func (t *txn) rows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.q.QueryContext(ctx, t.s.rebind(query), args...)
+func (t *txn) rows(ctx context.Context, query string, args ...any) (*rowSet, error) {
+	q := t.s.rebind(query)
+	t.s.stats.statements.Add(1)
+	ts, err := t.statement(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if ts == nil {
+		rows, err := t.tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		return &rowSet{Rows: rows}, nil
+	}
+	rows, err := ts.st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	ts.busy = true
+	return &rowSet{Rows: rows, ts: ts}, nil
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
@@ -125,7 +163,7 @@ func (t *txn) GetInstanceByAlias(ctx context.Context, alias string) (instance.In
 
 func (t *txn) ListInstances(ctx context.Context, after string, limit int) ([]instance.Instance, error) {
 	var (
-		rows *sql.Rows
+		rows *rowSet
 		err  error
 	)
 	if after == "" {

@@ -67,6 +67,48 @@ func testFlowRecords(t *testing.T, h Harness) {
 	_, err = get(a.ID, flow.KindModule, rec.ID)
 	wantCode(t, err, apierr.CodeResourceNotFound)
 
+	// GetFlowRecordState: the same record without its documents; a record saved but never
+	// published (no Content, a multi-byte SavedContent) is not published.
+	draft := flow.Record{InstanceID: a.ID, ID: "f0000000-0000-4000-8000-000000000003", Kind: flow.KindFlow, Name: "Draft",
+		Type: "CUSTOMER_QUEUE", State: "ARCHIVED", Status: "SAVED", SavedContent: `{"Version":"2019-10-30","Ä":"é"}`,
+		Version: 1, Tags: map[string]string{}, LastModified: rec.LastModified}
+	if err := up(func(ctx context.Context, tx store.Tx) error { return tx.CreateFlowRecord(ctx, draft) }); err != nil {
+		t.Fatalf("CreateFlowRecord draft: %v", err)
+	}
+	state := func(inst string, kind flow.RecordKind, id string) (flow.RecordState, error) {
+		var r flow.RecordState
+		err := s.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			r, err = tx.GetFlowRecordState(ctx, inst, kind, id)
+			return err
+		})
+		return r, err
+	}
+	for _, tc := range []struct {
+		id   string
+		want flow.RecordState
+	}{
+		{rec.ID, flow.RecordState{Type: "CONTACT_FLOW", State: "ACTIVE", Published: true}},
+		{draft.ID, flow.RecordState{Type: "CUSTOMER_QUEUE", State: "ARCHIVED", Published: false}},
+	} {
+		got, err := state(a.ID, flow.KindFlow, tc.id)
+		if err != nil {
+			t.Fatalf("GetFlowRecordState %s: %v", tc.id, err)
+		}
+		if got != tc.want {
+			t.Errorf("GetFlowRecordState %s = %+v, want %+v", tc.id, got, tc.want)
+		}
+	}
+	_, err = state(b.ID, flow.KindFlow, rec.ID)
+	wantCode(t, err, apierr.CodeResourceNotFound)
+	_, err = state(a.ID, flow.KindModule, rec.ID)
+	wantCode(t, err, apierr.CodeResourceNotFound)
+	if err := up(func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteFlowRecord(ctx, a.ID, flow.KindFlow, draft.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+
 	rec.Name, rec.Status, rec.SavedContent, rec.Version = "Main v2", "SAVED", `{"Version":"2019-10-30","x":1}`, 2
 	if err := up(func(ctx context.Context, tx store.Tx) error { return tx.UpdateFlowRecord(ctx, rec) }); err != nil {
 		t.Fatal(err)

@@ -93,6 +93,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RewrapConcurrentWrite", func(t *testing.T) { t.Parallel(); testRewrapConcurrentWrite(t, h) })
 	t.Run("RewrapDamagedValue", func(t *testing.T) { t.Parallel(); testRewrapDamagedValue(t, h) })
 	t.Run("SealedColumnsGuard", func(t *testing.T) { t.Parallel(); testSealedColumnsGuard(t, h) })
+	t.Run("ActiveChatCount", func(t *testing.T) { t.Parallel(); testActiveChatCount(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
