@@ -67,6 +67,21 @@ const (
 	// ActionGetContactFlowLogs reads the stored flow logs of one contact (Connect writes flow
 	// logs to CloudWatch Logs instead).
 	ActionGetContactFlowLogs = "ringfence:GetContactFlowLogs"
+	// ActionCreateUserAccessKey issues an access key that acts as a user of the instance and
+	// answers its secret once (IAM has CreateAccessKey for IAM users; Connect users have no
+	// keys). Whoever holds the key acts as that user, so it needs what setting another user's
+	// password needs (ActionResetUserPassword).
+	ActionCreateUserAccessKey = "ringfence:CreateUserAccessKey"
+	// ActionListUserAccessKeys lists a user's access keys (never their secrets). A user may
+	// list its own without the permission (EvaluateOn).
+	ActionListUserAccessKeys = "ringfence:ListUserAccessKeys"
+	// ActionRollUserAccessKey replaces one of a user's access keys with a new one (secret
+	// answered once) and revokes the old one at once. Like creating a key, it hands out a
+	// credential of the user.
+	ActionRollUserAccessKey = "ringfence:RollUserAccessKey"
+	// ActionDeleteUserAccessKey revokes one of a user's access keys (kept, Inactive, so the
+	// audit trail can name it). A user may revoke its own without the permission (EvaluateOn).
+	ActionDeleteUserAccessKey = "ringfence:DeleteUserAccessKey"
 )
 
 // PermissionManageContacts is a Ringfence extension: it lets an API user (typically a backend
@@ -347,6 +362,13 @@ var operationPermissions = map[string][]string{
 	// Flow logs: contact search and flow viewing together, since the entries show a contact's
 	// path through the flow's actions.
 	ActionGetContactFlowLogs: {"ContactSearch.View", "ContactFlows.View"},
+	// User access keys: issuing one (create, roll) lets the caller act as the user, so it
+	// needs what setting the user's password needs; revoking needs Users.Edit, listing
+	// Users.View. Operator keys are managed only on the host (ringfence keys).
+	ActionCreateUserAccessKey: {"Users.Edit", "Users.EditPermission"},
+	ActionRollUserAccessKey:   {"Users.Edit", "Users.EditPermission"},
+	ActionListUserAccessKeys:  {"Users.View"},
+	ActionDeleteUserAccessKey: {"Users.Edit"},
 
 	// Metrics.
 	"GetMetricData":        {"AccessMetrics"},
