@@ -24,7 +24,7 @@ func operations() []operation {
 		{name: "DescribeInstance", pattern: "GET /instance/{InstanceId}", handle: (*Server).describeInstance},
 		{name: "DeleteInstance", pattern: "DELETE /instance/{InstanceId}", handle: (*Server).deleteInstance},
 	}, slices.Concat(flowOperations(), securityKeyOperations(), approvedOriginOperations(), routingOperations(), userOperations(), securityProfileOperations(), authProfileOperations(), contactOperations(),
-		functionOperations(), promptOperations(), flowLogOperations(), transcriptOperations(), metricOperations())...)
+		functionOperations(), promptOperations(), flowLogOperations(), transcriptOperations(), accessKeyOperations(), metricOperations())...)
 }
 
 // instanceJSON is Connect's Instance data type (API_Instance) and, without Tags, its

@@ -125,9 +125,11 @@ func Evaluate(c Caller, action, instanceID string) Decision {
 
 // selfActions are the actions a user may take on its own user record without the permission
 // they otherwise need: DescribeUser, so an agent can read its own configuration (routing
-// profile, phone settings) as Connect's agent application does for the signed-in agent.
-// Read-only.
-var selfActions = map[string]bool{"DescribeUser": true}
+// profile, phone settings) as Connect's agent application does for the signed-in agent;
+// listing and revoking its own access keys, which hand out nothing (creating or rolling one
+// still needs the permission: a leaked key must not be able to mint a successor its owner
+// does not know of). Read-only.
+var selfActions = map[string]bool{"DescribeUser": true, ActionListUserAccessKeys: true, ActionDeleteUserAccessKey: true}
 
 // EvaluateOn is Evaluate for an action about one user, targetUserID ("" when the action is
 // about no particular user). A user lacking the permission of a self action (DescribeUser)

@@ -77,6 +77,21 @@ const (
 	// (Connect shows it on the Contact details page and has no API operation for
 	// administrators; its participants read it with the Participant Service's GetTranscript).
 	ActionGetContactTranscript = "ringfence:GetContactTranscript"
+	// ActionCreateUserAccessKey issues an access key that acts as a user of the instance and
+	// answers its secret once (IAM has CreateAccessKey for IAM users; Connect users have no
+	// keys). Whoever holds the key acts as that user, so it needs what setting another user's
+	// password needs (ActionResetUserPassword).
+	ActionCreateUserAccessKey = "ringfence:CreateUserAccessKey"
+	// ActionListUserAccessKeys lists a user's access keys (never their secrets). A user may
+	// list its own without the permission (EvaluateOn).
+	ActionListUserAccessKeys = "ringfence:ListUserAccessKeys"
+	// ActionRollUserAccessKey replaces one of a user's access keys with a new one (secret
+	// answered once) and revokes the old one at once. Like creating a key, it hands out a
+	// credential of the user.
+	ActionRollUserAccessKey = "ringfence:RollUserAccessKey"
+	// ActionDeleteUserAccessKey revokes one of a user's access keys (kept, Inactive, so the
+	// audit trail can name it). A user may revoke its own without the permission (EvaluateOn).
+	ActionDeleteUserAccessKey = "ringfence:DeleteUserAccessKey"
 )
 
 // PermissionManageContacts is a Ringfence extension: it lets an API user (typically a backend
@@ -359,6 +374,13 @@ var operationPermissions = map[string][]string{
 	ActionGetContactFlowLogs: {"ContactSearch.View", "ContactFlows.View"},
 	// Transcripts: as ActionViewRedactedTranscript (contact search and redacted data).
 	ActionGetContactTranscript: {"ContactSearch.View", "RedactedData.View"},
+	// User access keys: issuing one (create, roll) lets the caller act as the user, so it
+	// needs what setting the user's password needs; revoking needs Users.Edit, listing
+	// Users.View. Operator keys are managed only on the host (ringfence keys).
+	ActionCreateUserAccessKey: {"Users.Edit", "Users.EditPermission"},
+	ActionRollUserAccessKey:   {"Users.Edit", "Users.EditPermission"},
+	ActionListUserAccessKeys:  {"Users.View"},
+	ActionDeleteUserAccessKey: {"Users.Edit"},
 
 	// Metrics.
 	"GetMetricData":        {"AccessMetrics"},

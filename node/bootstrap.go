@@ -127,6 +127,40 @@ func (n *Node) SetAccessKeyStatus(ctx context.Context, id string, status identit
 	return n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.SetAccessKeyStatus(ctx, id, status) })
 }
 
+// RollAccessKey rotates the active access key id: it issues a new key with the same kind,
+// instance and user and revokes id in the same transaction (store.RollAccessKey), audited
+// with actor "host" (host.roll_access_key, naming both key IDs). It returns the new key with
+// its secret, the only clear copy. An unknown key is ResourceNotFoundException, a revoked one
+// InvalidRequestException.
+func (n *Node) RollAccessKey(ctx context.Context, id string) (identity.AccessKey, secret.Value[string], error) {
+	var old identity.AccessKey
+	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		old, err = tx.GetAccessKey(ctx, id)
+		return err
+	})
+	if err != nil {
+		return identity.AccessKey{}, secret.Value[string]{}, fmt.Errorf("roll access key: %w", err)
+	}
+	k, sec, err := identity.IssueAccessKey(ctx, n.Secrets, identity.AccessKey{
+		Kind: old.Kind, InstanceID: old.InstanceID, UserID: old.UserID, Description: old.Description,
+		CreatedTime: time.Now().UTC().Truncate(time.Millisecond),
+	})
+	if err != nil {
+		return identity.AccessKey{}, secret.Value[string]{}, fmt.Errorf("roll access key: %w", err)
+	}
+	ev := hostEvent("host.roll_access_key", "RollAccessKey", old.InstanceID, id)
+	ev.Details = map[string]string{"kind": string(old.Kind), "new_access_key_id": k.ID}
+	if old.UserID != "" {
+		ev.Details["user_id"] = old.UserID
+	}
+	err = n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return store.RollAccessKey(ctx, tx, id, k) })
+	if err != nil {
+		return identity.AccessKey{}, secret.Value[string]{}, fmt.Errorf("roll access key: %w", err)
+	}
+	return k, sec, nil
+}
+
 // ListAccessKeys lists every access key (never a secret).
 func (n *Node) ListAccessKeys(ctx context.Context) ([]identity.AccessKey, error) {
 	var keys []identity.AccessKey

@@ -415,7 +415,11 @@ func (env *chatE2E) run(t *testing.T, fc chatE2EFlow) {
 	agent.wait("statuses listed", `[...document.querySelectorAll('#status option')].some((o) => o.textContent === 'Available')`)
 	// A real click first (browsers let a page make sound only after a gesture), then the
 	// status chosen from the keyboard (a closed select's type-ahead changes it at once).
-	agent.do("choose Available", chromedp.Click(chromedp.ID("agent-name")), chromedp.SendKeys(chromedp.ID("status"), "Available"))
+	// A real click first (a page may make sound only after a gesture), in a corner: no element
+	// layout to wait for. The status is then chosen as the page's change handler sees a pick
+	// (keyboard type-ahead on a select resets between keys on a loaded machine).
+	agent.do("click the page", chromedp.MouseClickXY(4, 4))
+	chooseStatusByName(agent, "Available")
 	agent.wait("available", `document.getElementById('activity').dataset.activity === 'AVAILABLE'`)
 	agent.shot("01-available")
 
@@ -609,7 +613,7 @@ func (env *chatE2E) run(t *testing.T, fc chatE2EFlow) {
 		agent.fail("end", "a payload ran on the agent's page")
 	}
 	// The agent ends the shift.
-	agent.do("choose Offline", chromedp.SendKeys(chromedp.ID("status"), "Offline"))
+	chooseStatusByName(agent, "Offline")
 	agent.wait("offline", `document.getElementById('activity').dataset.activity === 'OFFLINE'`)
 	probs.check(t, "end")
 
@@ -759,4 +763,21 @@ func (env *chatE2E) deliveredRecord(t *testing.T, contactID string) contact.Reco
 func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// chooseStatusByName picks the status option with that label in the workspace's status
+// selector and fires its change event, as a pick from the list does.
+func chooseStatusByName(b *chatTab, name string) {
+	b.t.Helper()
+	ok := evalTab[bool](b, `(() => {
+		const s = document.getElementById('status');
+		const o = [...s.options].find((o) => o.textContent === `+strconv.Quote(name)+`);
+		if (!o) return false;
+		s.value = o.value;
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		return true;
+	})()`)
+	if !ok {
+		b.t.Fatalf("the status selector has no option %q", name)
+	}
 }

@@ -157,6 +157,11 @@ var opProbes = map[string]opProbe{
 	// Flow logs.
 	identity.ActionGetContactFlowLogs:   {},
 	identity.ActionGetContactTranscript: {},
+	// User access keys.
+	identity.ActionCreateUserAccessKey: {body: `{"Description":"probe"}`},
+	identity.ActionListUserAccessKeys:  {},
+	identity.ActionRollUserAccessKey:   {},
+	identity.ActionDeleteUserAccessKey: {},
 }
 
 // TestEveryOperationHasAProbe fails when an operation is served without a probe above, so
@@ -323,6 +328,11 @@ func seedTenant(t *testing.T, tn *testNode, inst, label string) tenant {
 	v["SecurityProfileId"] = op("PUT", "/security-profiles/"+inst, `{"SecurityProfileName":"`+label+` Secret Role","Permissions":["Users.View"]}`, "SecurityProfileId")
 	v["UserId"] = op("PUT", "/users/"+inst, `{"Username":"`+strings.ToLower(label)+`.secret.user","Password":"`+testPassword+`","IdentityInfo":{"FirstName":"`+label+` Secret","LastName":"Person"},`+
 		`"PhoneConfig":{"PhoneType":"SOFT_PHONE"},"SecurityProfileIds":["`+v["SecurityProfileId"]+`"],"RoutingProfileId":"`+provision.BasicRoutingProfileID(inst)+`"}`, "UserId")
+	userKey, _, err := tn.n.IssueUserKey(context.Background(), inst, strings.ToLower(label)+".secret.user", label+" Secret Key")
+	if err != nil {
+		t.Fatalf("seed access key: %v", err)
+	}
+	v["AccessKeyId"] = userKey.ID
 	v["ContactFlowId"] = op("PUT", "/contact-flows/"+inst, `{"Name":"`+label+` Secret Flow","Type":"CONTACT_FLOW","Content":`+v["FlowContent"]+`}`, "ContactFlowId")
 	v["ContactFlowModuleId"] = op("PUT", "/contact-flow-modules/"+inst, `{"Name":"`+label+` Secret Module","Content":`+v["ModuleContent"]+`}`, "Id")
 	v["PromptId"] = op("PUT", "/prompts/"+inst, `{"Name":"`+label+` Secret Prompt","S3Uri":"s3://bucket/secret.wav"}`, "PromptId")

@@ -316,3 +316,33 @@ func UpdateAuthenticationProfile(ctx context.Context, tx Tx, instanceID, profile
 	p.LastModifiedTime = now.UTC().Truncate(time.Millisecond)
 	return p, tx.PutAuthenticationProfile(ctx, p)
 }
+
+// RollAccessKey replaces the active access key oldID with next, a key the caller issued
+// (identity.IssueAccessKey) with the same kind, instance and user: next is stored and oldID
+// revoked (Inactive) in the one transaction, so exactly one of the two is ever active and a
+// client holding the old secret is refused from the commit on. There is no grace period:
+// for an overlap, issue a second key, move the clients, then revoke the first. A key that
+// is not active is InvalidRequestException (rolling must not bring a revoked key's access
+// back); a user key whose user was deleted is ResourceNotFoundException; an unknown oldID is
+// ResourceNotFoundException.
+func RollAccessKey(ctx context.Context, tx Tx, oldID string, next identity.AccessKey) error {
+	old, err := tx.GetAccessKey(ctx, oldID)
+	if err != nil {
+		return err
+	}
+	if old.Status != identity.KeyActive {
+		return apierr.New(apierr.CodeInvalidRequest, "access key %s is %s: only an active key can be rolled", oldID, old.Status)
+	}
+	if old.Kind != next.Kind || old.InstanceID != next.InstanceID || old.UserID != next.UserID {
+		return apierr.New(apierr.CodeInvalidRequest, "access key %s changed owner while it was rolled", oldID)
+	}
+	if old.Kind == identity.KeyUser {
+		if _, err := tx.GetUser(ctx, old.InstanceID, old.UserID); err != nil {
+			return err
+		}
+	}
+	if err := tx.CreateAccessKey(ctx, next); err != nil {
+		return err
+	}
+	return tx.SetAccessKeyStatus(ctx, oldID, identity.KeyInactive)
+}

@@ -77,6 +77,23 @@ func keysCmd(environ []string) *cobra.Command {
 			return nil
 		}),
 	}
+	roll := &cobra.Command{
+		Use:   "roll ACCESS_KEY_ID",
+		Short: "Rotate one access key: issue a new key with the same owner, print its secret once, and revoke the old key at once",
+		Long: "Rotate one access key: issue a new key of the same kind for the same owner (the deployment, or the instance user)\n" +
+			"with the same description, print its secret once, and revoke the old key in the same transaction (audited as\n" +
+			"host.roll_access_key). Only an active key can be rolled. There is no grace period: to overlap, create a second key\n" +
+			"with 'keys create', move the clients to it, then 'keys revoke' the first.",
+		Args: cobra.ExactArgs(1),
+		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, args []string) error {
+			k, sec, err := n.RollAccessKey(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "access_key_id=%s\nsecret_access_key=%s\nrevoked %s\n", k.ID, sec.Reveal(), args[0])
+			return nil
+		}),
+	}
 	rotate := &cobra.Command{
 		Use:   "rotate",
 		Short: "Add a key-encryption key version to the keyring; new secrets are sealed under it, old ones stay readable",
@@ -120,7 +137,7 @@ func keysCmd(environ []string) *cobra.Command {
 			return err
 		}),
 	}
-	for _, sub := range []*cobra.Command{create, list, revoke, rotate, rewrap} {
+	for _, sub := range []*cobra.Command{create, list, revoke, roll, rotate, rewrap} {
 		addNodeFlags(sub.Flags())
 		c.AddCommand(sub)
 	}

@@ -258,3 +258,87 @@ func TestKeysCreateForUser(t *testing.T) {
 		t.Errorf("keys list = %q, %v; want the user key with its instance", out, err)
 	}
 }
+
+// TestKeysRoll: `keys roll` prints a new key of the same owner with its secret once, the
+// old key is revoked in the same step, and the new secret is sealed for its own row; a
+// revoked or unknown key cannot be rolled; the audit chain stays intact.
+func TestKeysRoll(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, nil, "bootstrap", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var boot bootstrapOutput
+	if err := json.Unmarshal([]byte(out), &boot); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, nil, "keys", "create", "--data-dir", dir, "--instance", boot.InstanceID, "--user", "admin", "--description", "tooling")
+	if err != nil {
+		t.Fatalf("keys create = %q, %v", out, err)
+	}
+	userKey := field(t, out, "access_key_id")
+
+	out, err = run(t, nil, "keys", "roll", userKey, "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "revoked "+userKey) {
+		t.Fatalf("keys roll = %q, %v", out, err)
+	}
+	newKey, newSecret := field(t, out, "access_key_id"), field(t, out, "secret_access_key")
+	if newKey == userKey || !strings.HasPrefix(newKey, "AKRF") || len(newSecret) != 40 {
+		t.Fatalf("keys roll printed key %q secret of %d characters; want a new AKRF key and a 40-character secret", newKey, len(newSecret))
+	}
+	if _, err := run(t, nil, "keys", "roll", userKey, "--data-dir", dir); err == nil || !strings.Contains(err.Error(), "InvalidRequestException") {
+		t.Errorf("rolling the revoked key: %v; want InvalidRequestException", err)
+	}
+	if _, err := run(t, nil, "keys", "roll", "AKRFNOSUCHKEY0000000", "--data-dir", dir); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("rolling an unknown key: %v; want ResourceNotFoundException", err)
+	}
+	// The operator key rolls too and stays an operator key.
+	out, err = run(t, nil, "keys", "roll", boot.AccessKeyID, "--data-dir", dir)
+	if err != nil {
+		t.Fatalf("keys roll of the operator key = %q, %v", out, err)
+	}
+	newOp := field(t, out, "access_key_id")
+	if out, err := run(t, nil, "audit", "verify", "--data-dir", dir); err != nil || !strings.Contains(out, "intact") {
+		t.Errorf("audit verify = %q, %v", out, err)
+	}
+
+	n, err := node.Open(context.Background(), node.Config{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	keys, err := n.ListAccessKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]identity.AccessKey{}
+	for _, k := range keys {
+		byID[k.ID] = k
+	}
+	old, rolled := byID[userKey], byID[newKey]
+	if old.Status != identity.KeyInactive || rolled.Status != identity.KeyActive {
+		t.Errorf("after roll: old key %s, new key %s; want Inactive and Active", old.Status, rolled.Status)
+	}
+	if rolled.Kind != identity.KeyUser || rolled.InstanceID != old.InstanceID || rolled.UserID != old.UserID || rolled.Description != "tooling" {
+		t.Errorf("rolled key %+v does not have the owner of %+v", rolled, old)
+	}
+	if byID[boot.AccessKeyID].Status != identity.KeyInactive || byID[newOp].Kind != identity.KeyOperator || byID[newOp].Status != identity.KeyActive {
+		t.Errorf("operator roll: old %+v, new %+v", byID[boot.AccessKeyID], byID[newOp])
+	}
+	sec, err := n.Secrets.OpenString(context.Background(), rolled.SecretCiphertext, identity.AccessKeyAAD(rolled))
+	if err != nil || sec.Reveal() != newSecret {
+		t.Errorf("the rolled key's sealed secret does not open to the printed one: %v", err)
+	}
+}
+
+// field returns the value of the "name=value" line of out.
+func field(t *testing.T, out, name string) string {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, name+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("no %s= line in %q", name, out)
+	return ""
+}

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/store"
+)
+
+// accessKeyOperations are Ringfence's operations on the access keys of instance users
+// (identity.ActionCreateUserAccessKey and its siblings). Connect users have no access keys
+// (Connect's API is called with IAM credentials); a Ringfence user key signs Connect API calls
+// as that user, limited by its security profiles. They are signed, authorized and audited
+// like Connect's operations. Operator keys are not reachable here: they are managed on the
+// host only (ringfence keys).
+func accessKeyOperations() []operation {
+	return []operation{
+		{name: identity.ActionCreateUserAccessKey, pattern: "PUT /access-keys/{InstanceId}/{UserId}", handle: (*Server).createUserAccessKey},
+		{name: identity.ActionListUserAccessKeys, pattern: "GET /access-keys/{InstanceId}/{UserId}", handle: (*Server).listUserAccessKeys},
+		{name: identity.ActionRollUserAccessKey, pattern: "POST /access-keys/{InstanceId}/{UserId}/{AccessKeyId}/roll", handle: (*Server).rollUserAccessKey},
+		{name: identity.ActionDeleteUserAccessKey, pattern: "DELETE /access-keys/{InstanceId}/{UserId}/{AccessKeyId}", handle: (*Server).deleteUserAccessKey},
+	}
+}
+
+// accessKeyJSON is one access key as these operations answer it. SecretAccessKey is set only
+// in the answer of the call that issued the key: it is never stored in clear and never shown
+// again.
+type accessKeyJSON struct {
+	AccessKeyId     string  `json:"AccessKeyId"`
+	SecretAccessKey string  `json:"SecretAccessKey,omitempty"`
+	Status          string  `json:"Status"`
+	UserId          string  `json:"UserId"`
+	Description     string  `json:"Description"`
+	CreatedTime     float64 `json:"CreatedTime"`
+}
+
+func keyJSON(k identity.AccessKey) accessKeyJSON {
+	return accessKeyJSON{AccessKeyId: k.ID, Status: string(k.Status), UserId: k.UserID, Description: k.Description,
+		CreatedTime: float64(k.CreatedTime.UnixMilli()) / 1000}
+}
+
+// userAccessKey returns the access key id if it is a user key of user userID in instance
+// inst, and ResourceNotFoundException otherwise (another instance's or user's key, or an
+// operator key, is indistinguishable from one that does not exist).
+func userAccessKey(ctx context.Context, tx store.Tx, inst, userID, id string) (identity.AccessKey, error) {
+	k, err := tx.GetAccessKey(ctx, id)
+	if apierr.HasCode(err, apierr.CodeResourceNotFound) || (err == nil && (k.Kind != identity.KeyUser || k.InstanceID != inst || k.UserID != userID)) {
+		return identity.AccessKey{}, apierr.NotFound("access key", truncate(id, 64))
+	}
+	return k, err
+}
+
+// createUserAccessKey implements ringfence:CreateUserAccessKey
+// (PUT /access-keys/{InstanceId}/{UserId}, body {"Description": "..."} of 0–250 characters,
+// optional). It issues an active key that acts as the user and answers
+// {"AccessKey": {AccessKeyId, SecretAccessKey, Status, UserId, Description, CreatedTime}}:
+// the secret's only clear copy (stored sealed, bound to the key's row). An unknown user or
+// instance is ResourceNotFoundException.
+func (s *Server) createUserAccessKey(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	userID := s.userID(c, inst)
+	var in struct {
+		Description string `json:"Description"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if err := checkText("Description", in.Description, 0, 250); err != nil {
+		return nil, err
+	}
+	k, sec, err := identity.IssueAccessKey(c.ctx, s.secrets, identity.AccessKey{
+		Kind: identity.KeyUser, InstanceID: inst, UserID: userID, Description: in.Description,
+		CreatedTime: s.cfg.Now().UTC().Truncate(time.Millisecond),
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.ev.Details = map[string]string{"access_key_id": k.ID}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.GetInstance(ctx, inst); err != nil {
+			return err
+		}
+		if _, err := tx.GetUser(ctx, inst, userID); err != nil {
+			return err
+		}
+		return tx.CreateAccessKey(ctx, k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := keyJSON(k)
+	out.SecretAccessKey = sec.Reveal()
+	return map[string]any{"AccessKey": out}, nil
+}
+
+// listUserAccessKeys implements ringfence:ListUserAccessKeys
+// (GET /access-keys/{InstanceId}/{UserId}): {"AccessKeyMetadata": [...]}, every key of the
+// user, active and revoked, oldest first, never a secret. A user may list its own keys.
+func (s *Server) listUserAccessKeys(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	userID := s.userID(c, inst)
+	var keys []identity.AccessKey
+	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.GetInstance(ctx, inst); err != nil {
+			return err
+		}
+		if _, err := tx.GetUser(ctx, inst, userID); err != nil {
+			return err
+		}
+		var err error
+		keys, err = tx.ListAccessKeys(ctx, identity.KeyUser)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	items := []accessKeyJSON{}
+	for _, k := range keys {
+		if k.InstanceID == inst && k.UserID == userID {
+			items = append(items, keyJSON(k))
+		}
+	}
+	return map[string]any{"AccessKeyMetadata": items}, nil
+}
+
+// rollUserAccessKey implements ringfence:RollUserAccessKey
+// (POST /access-keys/{InstanceId}/{UserId}/{AccessKeyId}/roll): a new key for the same user
+// with the same description, answered like CreateUserAccessKey (secret once), and the old
+// key revoked in the same transaction (store.RollAccessKey). A revoked key is
+// InvalidRequestException; a key of another user or instance ResourceNotFoundException.
+func (s *Server) rollUserAccessKey(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	userID := s.userID(c, inst)
+	id := c.r.PathValue("AccessKeyId")
+	var old identity.AccessKey
+	err = s.store.View(c.ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		old, err = userAccessKey(ctx, tx, inst, userID, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	k, sec, err := identity.IssueAccessKey(c.ctx, s.secrets, identity.AccessKey{
+		Kind: identity.KeyUser, InstanceID: inst, UserID: userID, Description: old.Description,
+		CreatedTime: s.cfg.Now().UTC().Truncate(time.Millisecond),
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.ev.Details = map[string]string{"access_key_id": id, "new_access_key_id": k.ID}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := userAccessKey(ctx, tx, inst, userID, id); err != nil {
+			return err
+		}
+		return store.RollAccessKey(ctx, tx, id, k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := keyJSON(k)
+	out.SecretAccessKey = sec.Reveal()
+	return map[string]any{"AccessKey": out, "RevokedAccessKeyId": id}, nil
+}
+
+// deleteUserAccessKey implements ringfence:DeleteUserAccessKey
+// (DELETE /access-keys/{InstanceId}/{UserId}/{AccessKeyId}): the key is revoked at once and
+// kept, Inactive, so the audit trail can name it; revoking a revoked key succeeds. The user
+// need not exist any more (deleting a user revokes its keys). A user may revoke its own keys.
+func (s *Server) deleteUserAccessKey(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	userID := s.userID(c, inst)
+	id := c.r.PathValue("AccessKeyId")
+	c.ev.Details = map[string]string{"access_key_id": truncate(id, 64)}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := userAccessKey(ctx, tx, inst, userID, id); err != nil {
+			return err
+		}
+		return tx.SetAccessKeyStatus(ctx, id, identity.KeyInactive)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
