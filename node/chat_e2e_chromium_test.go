@@ -351,7 +351,8 @@ func jsString(s string) string {
 }
 
 // chatPayload is a customer message of SECURITY.md bad input 9: what the customer types, and
-// what the agent's page shows (disguising characters as visible markers).
+// what the agent's page and the customer's widget show (disguising characters as visible
+// markers on both).
 type chatPayload struct{ sent, agentSees, customerSees string }
 
 func chatPayloads() []chatPayload {
@@ -362,8 +363,8 @@ func chatPayloads() []chatPayload {
 		same(`<a href="javascript:window.__pwned=3">click me</a> and [this](javascript:window.__pwned=3)`),
 		same(`</script><script>window.__pwned=4;alert(4)</script>`),
 		same(`"><iframe src="javascript:alert(5)"></iframe><iframe srcdoc="<script>parent.__pwned=5</script>"></iframe>`),
-		{"invoice\u202Efdp.exe", "invoice⟨U+202E⟩fdp.exe", "invoice\u202Efdp.exe"},
-		{"pay\u200Dpal.com", "pay⟨U+200D⟩pal.com", "pay\u200Dpal.com"},
+		{"invoice\u202Efdp.exe", "invoice⟨U+202E⟩fdp.exe", "invoice⟨U+202E⟩fdp.exe"},
+		{"pay\u200Dpal.com", "pay⟨U+200D⟩pal.com", "pay⟨U+200D⟩pal.com"},
 		same("a family \U0001F469\u200D\U0001F4BB at work"),
 		// A textarea's value normalises CRLF to LF: the line break stays inside the message.
 		{"line one\r\nline two", "line one\nline two", "line one\nline two"},
@@ -560,7 +561,7 @@ func (env *chatE2E) run(t *testing.T, fc chatE2EFlow) {
 	}
 	wantTalk := []string{"CUSTOMER: " + fc.pick, "CUSTOMER: " + hello, "AGENT: " + reply, "CUSTOMER: " + answer}
 	for _, p := range payloads {
-		wantTalk = append(wantTalk, "CUSTOMER: "+p.customerSees)
+		wantTalk = append(wantTalk, "CUSTOMER: "+strings.ReplaceAll(p.sent, "\r\n", "\n")) // stored as typed (a textarea sends LF)
 	}
 	wantTalk = append(wantTalk, "AGENT: "+bye)
 	var talk, system []string

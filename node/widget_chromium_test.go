@@ -214,6 +214,13 @@ var xssPayloads = []string{
 	"invoice\u202Etxt.exe and a family \U0001F469\u200D\U0001F4BB",
 }
 
+// widgetShows is how the widget shows a message: the characters that could disguise it
+// (here the right-to-left override; the joiner between two emoji is a real use and stays) as
+// visible markers.
+func widgetShows(s string) string {
+	return strings.ReplaceAll(s, "\u202E", "⟨U+202E⟩")
+}
+
 // TestChromiumWidget embeds the chat widget in a customer's page served from another site
 // (an approved origin) and chats through the demo chat flow in Chromium: the visitor opens
 // the widget, starts a chat, picks a menu button, waits in the queue (the customer queue
@@ -448,7 +455,7 @@ func TestChromiumWidget(t *testing.T) {
 			chromedp.Click(chromedp.ID("send")))
 		agentReceives(p)
 		poll(fctx, fmt.Sprintf("payload %d shown", i), fmt.Sprintf(
-			`Array.from(document.querySelectorAll('#messages li.mine .content')).some(e => e.textContent === %q)`, p))
+			`Array.from(document.querySelectorAll('#messages li.mine .content')).some(e => e.textContent === %q)`, widgetShows(p)))
 	}
 	agentSend(chat.ContentTypePlain, `<img src=x onerror="window.__pwned=10"> from the agent`)
 	poll(fctx, "agent payload shown", `Array.from(document.querySelectorAll('#messages li.theirs .content')).some(e => e.textContent.endsWith('from the agent'))`)

@@ -67,6 +67,10 @@ func TestChromiumMarkdown(t *testing.T) {
 		{"```\n<b>code</b>\n```", "<pre><code>&lt;b&gt;code&lt;/b&gt;</code></pre>"},
 		{"line one\nline two\n\nnext", "<p>line one<br>line two</p><p>next</p>"},
 		{"**[bold link](https://example.com)**", `<p><strong><a href="https://example.com/" target="_blank" rel="noopener noreferrer">bold link</a></strong></p>`},
+		// Characters that would disguise the text show as markers (SECURITY.md "Web").
+		{"pay\u200dpal invoice \u202etxt.exe", "<p>pay⟨U+200D⟩pal invoice ⟨U+202E⟩txt.exe</p>"},
+		{"`\u2066x\u2069`", "<p><code>⟨U+2066⟩x⟨U+2069⟩</code></p>"},
+		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001F469\u200d\U0001F4BB", "<p>\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001F469\u200d\U0001F4BB</p>"},
 	} {
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](render+"("+jsString(tc.in)+")", chromedp.EvalAwaitPromise))
 		if err != nil {

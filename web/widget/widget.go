@@ -7,7 +7,7 @@
 //	POST /widget/{widgetId}/start       starts a chat on the visitor's behalf, for pages of
 //	                                    an approved origin only (Origin header, CORS)
 //	GET  /widget/{widgetId}/{asset}     the page's ES modules and style sheet (chat.js,
-//	                                    markdown.js, chat.css)
+//	                                    markdown.js, visible.js, chat.css)
 //
 // No AWS credential ever reaches the browser: the site's page (through loader.js) asks
 // /start, which checks the Origin header against the instance's approved origins
@@ -198,7 +198,7 @@ func writeError(w http.ResponseWriter, err error) {
 const staticCSP = "default-src 'none'; frame-ancestors 'none'"
 
 // assets are the files the widget page loads, relative to its URL.
-var assets = map[string]bool{"chat.js": true, "markdown.js": true, "chat.css": true}
+var assets = map[string]bool{"chat.js": true, "markdown.js": true, "visible.js": true, "chat.css": true}
 
 // serveStatic answers the page's assets. They are the same for every widget; the path
 // carries the widget ID only so that the page can load them by relative URL.

@@ -12,6 +12,7 @@
 // item it has shown, and shows each item at most once (by Id). Items pushed while it catches
 // up wait until the transcript page is in, so the order holds.
 import { renderMarkdown } from './markdown.js';
+import { visible } from './visible.js';
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -302,7 +303,7 @@ function show(item) {
     li.className = 'message ' + roleClass(item);
     const who = document.createElement('bdi');
     who.className = 'who';
-    who.textContent = item.ParticipantId === state.participantId ? 'You' : (item.DisplayName || '');
+    who.textContent = item.ParticipantId === state.participantId ? 'You' : visible(item.DisplayName || '');
     const content = document.createElement('div');
     content.className = 'content';
     content.dir = 'auto';
@@ -314,7 +315,7 @@ function show(item) {
   } else {
     li.className = 'event';
     const name = document.createElement('bdi');
-    name.textContent = item.DisplayName || '';
+    name.textContent = visible(item.DisplayName || '');
     const type = item.ContentType.slice(EVENT.length);
     if (type === 'participant.joined' && item.ParticipantRole === 'AGENT') {
       li.append(name, document.createTextNode(' joined the chat'));
@@ -348,14 +349,14 @@ function fillContent(el, item) {
     const menu = quickReply(text);
     if (menu) {
       const title = document.createElement('p');
-      title.textContent = menu.title;
+      title.textContent = visible(menu.title);
       const options = document.createElement('div');
       options.className = 'options';
       menu.options.forEach((o) => {
         const b = document.createElement('button');
         b.type = 'button';
         b.className = 'option';
-        b.textContent = o;
+        b.textContent = visible(o);
         b.addEventListener('click', () => {
           options.querySelectorAll('button').forEach((x) => { x.disabled = true; });
           send(o);
@@ -366,7 +367,7 @@ function fillContent(el, item) {
       return;
     }
   }
-  el.textContent = text;
+  el.textContent = visible(text);
 }
 
 // quickReply reads a QuickReply interactive message: {title, options}, or null.

@@ -6,6 +6,8 @@
 // tab with rel="noopener noreferrer"); any other link, and a URL with spaces or parentheses,
 // is shown as text.
 
+import { visible } from './visible.js';
+
 const LINK_SCHEMES = new Set(['https:', 'mailto:']);
 
 // safeURL returns the URL as a string when its scheme is allowed, else null.
@@ -55,7 +57,7 @@ export function renderMarkdown(doc, src) {
       i++; // the closing fence (or the end)
       const pre = doc.createElement('pre');
       const c = doc.createElement('code');
-      c.textContent = code.join('\n');
+      c.textContent = visible(code.join('\n'));
       pre.appendChild(c);
       out.appendChild(pre);
       continue;
@@ -91,7 +93,7 @@ function inline(doc, parent, text) {
   let buf = '';
   const text0 = () => {
     if (buf !== '') {
-      parent.appendChild(doc.createTextNode(buf));
+      parent.appendChild(doc.createTextNode(visible(buf)));
       buf = '';
     }
   };
@@ -102,7 +104,7 @@ function inline(doc, parent, text) {
     if ((m = /^`([^`]+)`/.exec(rest))) {
       text0();
       const c = doc.createElement('code');
-      c.textContent = m[1];
+      c.textContent = visible(m[1]);
       parent.appendChild(c);
       i += m[0].length;
       continue;
@@ -118,7 +120,7 @@ function inline(doc, parent, text) {
         inline(doc, a, m[1]);
         parent.appendChild(a);
       } else {
-        parent.appendChild(doc.createTextNode(m[1]));
+        parent.appendChild(doc.createTextNode(visible(m[1])));
       }
       i += m[0].length;
       continue;
