@@ -382,13 +382,11 @@ func requestID(ctx context.Context) string {
 	return s
 }
 
-// newRequestID returns a random lower-case UUID (version 4).
+// newRequestID returns a random lower-case UUID (version 4) read from rnd, or from
+// crypto/rand when rnd fails.
 func newRequestID(rnd io.Reader) string {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(rnd, b); err != nil {
-		_, _ = rand.Read(b)
+	if id, err := uuid.NewRandomFromReader(rnd); err == nil {
+		return id.String()
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	return uuid.NewString()
 }

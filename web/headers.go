@@ -20,9 +20,13 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; " +
 	"require-trusted-types-for 'script'"
 
-// setSecurityHeaders sets the headers every response carries. HSTS (two years, with
-// subdomains) is sent over TLS, or always when hsts is set (TLS ends at a proxy).
-func setSecurityHeaders(w http.ResponseWriter, r *http.Request, hsts bool) {
+// SetSecurityHeaders sets the headers every page response of the node's people-facing
+// handlers carries (this package's and the agent workspace's): ContentSecurityPolicy,
+// nosniff, no referrer, no framing, same-origin opener and resource policies, a Permissions
+// Policy that allows only passkeys (WebAuthn) on this origin, and Cache-Control no-store.
+// HSTS (two years, with subdomains) is sent over TLS, or always when hsts is set (TLS ends at
+// a proxy).
+func SetSecurityHeaders(w http.ResponseWriter, r *http.Request, hsts bool) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", ContentSecurityPolicy)
 	hd.Set("X-Content-Type-Options", "nosniff")
@@ -30,7 +34,7 @@ func setSecurityHeaders(w http.ResponseWriter, r *http.Request, hsts bool) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	hd.Set("Permissions-Policy", "camera=(), geolocation=(), payment=(), usb=(), publickey-credentials-get=(self), publickey-credentials-create=(self)")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), publickey-credentials-get=(self), publickey-credentials-create=(self)")
 	hd.Set("Cache-Control", "no-store")
 	if r.TLS != nil || hsts {
 		hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")

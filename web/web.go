@@ -35,6 +35,7 @@ import (
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/google/uuid"
 
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
@@ -256,7 +257,7 @@ func (h *Handler) routes() {
 // ServeHTTP implements http.Handler: security headers on every response, a request ID, a
 // body limit, then the page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w, r, h.cfg.HSTS)
+	SetSecurityHeaders(w, r, h.cfg.HSTS)
 	reqID := newRequestID(h.cfg.Rand)
 	w.Header().Set("X-Request-Id", reqID)
 	if r.Body != nil {
@@ -315,15 +316,13 @@ func requestID(ctx context.Context) string {
 	return s
 }
 
-// newRequestID returns a random lower-case UUID (version 4).
+// newRequestID returns a random lower-case UUID (version 4) read from rnd, or from
+// crypto/rand when rnd fails.
 func newRequestID(rnd io.Reader) string {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(rnd, b); err != nil {
-		_, _ = rand.Read(b)
+	if id, err := uuid.NewRandomFromReader(rnd); err == nil {
+		return id.String()
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	return uuid.NewString()
 }
 
 // internalError logs err with identifiers only and shows the generic page.

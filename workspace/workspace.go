@@ -132,31 +132,13 @@ func localPath(u string) bool {
 // ServeHTTP implements http.Handler: the security headers on every response, then the
 // shell, a static file, 405 for methods other than GET and HEAD, or 404.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w, r, h.cfg.HSTS)
+	web.SetSecurityHeaders(w, r, h.cfg.HSTS)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
-}
-
-// setSecurityHeaders sets what package web sets on its pages (web's helper is not
-// exported): its Content-Security-Policy, and the same companion headers. The Permissions
-// Policy also turns off the microphone until voice comes to the workspace.
-func setSecurityHeaders(w http.ResponseWriter, r *http.Request, hsts bool) {
-	hd := w.Header()
-	hd.Set("Content-Security-Policy", web.ContentSecurityPolicy)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-	hd.Set("Cache-Control", "no-store")
-	if r.TLS != nil || hsts {
-		hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-	}
 }
 
 // shellData is what the shell template gets; html/template escapes each value for its
