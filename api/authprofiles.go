@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -15,14 +16,21 @@ import (
 )
 
 // authProfileOperations are the authentication profile operations of the Amazon Connect API
-// Reference: DescribeAuthenticationProfile, ListAuthenticationProfiles and
-// UpdateAuthenticationProfile. Every instance has one profile, its default, which applies to
-// every user of the instance (Connect has no operation to create or delete one).
+// Reference (DescribeAuthenticationProfile, ListAuthenticationProfiles,
+// UpdateAuthenticationProfile) and Ringfence's own for what Connect leaves to AWS Support:
+// creating and deleting profiles other than the default, and assigning users to them
+// (identity.ActionCreateAuthenticationProfile and its siblings). Every instance has one
+// default profile, which applies to every user not assigned to another.
 func authProfileOperations() []operation {
 	return []operation{
 		{name: "DescribeAuthenticationProfile", pattern: "GET /authentication-profiles/{InstanceId}/{AuthenticationProfileId}", handle: (*Server).describeAuthProfile},
 		{name: "ListAuthenticationProfiles", pattern: "GET /authentication-profiles-summary/{InstanceId}", handle: (*Server).listAuthProfiles},
 		{name: "UpdateAuthenticationProfile", pattern: "POST /authentication-profiles/{InstanceId}/{AuthenticationProfileId}", handle: (*Server).updateAuthProfile},
+		{name: identity.ActionCreateAuthenticationProfile, pattern: "PUT /authentication-profiles/{InstanceId}", handle: (*Server).createAuthProfile},
+		{name: identity.ActionDeleteAuthenticationProfile, pattern: "DELETE /authentication-profiles/{InstanceId}/{AuthenticationProfileId}", handle: (*Server).deleteAuthProfile},
+		{name: identity.ActionListAuthenticationProfileUsers, pattern: "GET /authentication-profiles-users/{InstanceId}/{AuthenticationProfileId}", handle: (*Server).listAuthProfileUsers},
+		{name: identity.ActionDescribeUserAuthenticationProfile, pattern: "GET /users/{InstanceId}/{UserId}/authentication-profile", handle: (*Server).describeUserAuthProfile},
+		{name: identity.ActionUpdateUserAuthenticationProfile, pattern: "POST /users/{InstanceId}/{UserId}/authentication-profile", handle: (*Server).updateUserAuthProfile},
 	}
 }
 
@@ -178,41 +186,9 @@ func (s *Server) updateAuthProfile(c *call) (any, error) {
 	if err := decodeBody(c.r, &in); err != nil {
 		return nil, err
 	}
-	if in.SessionInactivityHandlingEnabled != nil && !*in.SessionInactivityHandlingEnabled {
-		return nil, apierr.InvalidParameter("SessionInactivityHandlingEnabled cannot be false: Ringfence always signs out inactive sessions")
-	}
-	if in.Name != nil && (*in.Name == "" || utf8.RuneCountInString(*in.Name) > 128) {
-		return nil, apierr.InvalidParameter("Name must be 1 to 128 characters")
-	}
-	var allowed, blocked []netip.Prefix
-	if in.AllowedIps != nil {
-		if allowed, err = identity.ParseCIDRs(*in.AllowedIps); err != nil {
-			return nil, apierr.InvalidParameter("AllowedIps: " + apierr.As(err).Message)
-		}
-	}
-	if in.BlockedIps != nil {
-		if blocked, err = identity.ParseCIDRs(*in.BlockedIps); err != nil {
-			return nil, apierr.InvalidParameter("BlockedIps: " + apierr.As(err).Message)
-		}
-	}
-	var reauth, idle, maxSession time.Duration
-	for _, m := range []struct {
-		name   string
-		v      *int64
-		dst    *time.Duration
-		lo, hi int64
-		zeroOK bool
-	}{
-		{"PeriodicSessionDuration", in.PeriodicSessionDuration, &reauth, 15, 1440, true},
-		{"SessionInactivityDuration", in.SessionInactivityDuration, &idle, 1, 720, false},
-		{"MaxSessionDuration", in.MaxSessionDuration, &maxSession, 15, 1440, false},
-	} {
-		if m.v == nil {
-			continue
-		}
-		if *m.dst, err = minutesMember(m.name, *m.v, m.lo, m.hi, m.zeroOK); err != nil {
-			return nil, err
-		}
+	allowed, blocked, reauth, idle, maxSession, err := in.parse()
+	if err != nil {
+		return nil, err
 	}
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
 		p, err := store.UpdateAuthenticationProfile(ctx, tx, inst, id, s.cfg.Now(), func(p *identity.AuthenticationProfile) error {
@@ -229,6 +205,49 @@ func (s *Server) updateAuthProfile(c *call) (any, error) {
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// parse checks the members present and converts them: CIDR lists to prefixes, minutes to
+// durations. InvalidParameterException names the member.
+func (in updateAuthProfileInput) parse() (allowed, blocked []netip.Prefix, reauth, idle, maxSession time.Duration, err error) {
+	if in.SessionInactivityHandlingEnabled != nil && !*in.SessionInactivityHandlingEnabled {
+		return nil, nil, 0, 0, 0, apierr.InvalidParameter("SessionInactivityHandlingEnabled cannot be false: Ringfence always signs out inactive sessions")
+	}
+	if in.Name != nil && (strings.TrimSpace(*in.Name) == "" || utf8.RuneCountInString(*in.Name) > 128) {
+		return nil, nil, 0, 0, 0, apierr.InvalidParameter("Name must be 1 to 128 characters")
+	}
+	if in.Description != nil && utf8.RuneCountInString(*in.Description) > 250 {
+		return nil, nil, 0, 0, 0, apierr.InvalidParameter("Description must be at most 250 characters")
+	}
+	if in.AllowedIps != nil {
+		if allowed, err = identity.ParseCIDRs(*in.AllowedIps); err != nil {
+			return nil, nil, 0, 0, 0, apierr.InvalidParameter("AllowedIps: " + apierr.As(err).Message)
+		}
+	}
+	if in.BlockedIps != nil {
+		if blocked, err = identity.ParseCIDRs(*in.BlockedIps); err != nil {
+			return nil, nil, 0, 0, 0, apierr.InvalidParameter("BlockedIps: " + apierr.As(err).Message)
+		}
+	}
+	for _, m := range []struct {
+		name   string
+		v      *int64
+		dst    *time.Duration
+		lo, hi int64
+		zeroOK bool
+	}{
+		{"PeriodicSessionDuration", in.PeriodicSessionDuration, &reauth, 15, 1440, true},
+		{"SessionInactivityDuration", in.SessionInactivityDuration, &idle, 1, 720, false},
+		{"MaxSessionDuration", in.MaxSessionDuration, &maxSession, 15, 1440, false},
+	} {
+		if m.v == nil {
+			continue
+		}
+		if *m.dst, err = minutesMember(m.name, *m.v, m.lo, m.hi, m.zeroOK); err != nil {
+			return nil, nil, 0, 0, 0, err
+		}
+	}
+	return allowed, blocked, reauth, idle, maxSession, nil
 }
 
 // apply sets the members present in the request on p.
@@ -254,4 +273,191 @@ func (in updateAuthProfileInput) apply(p *identity.AuthenticationProfile, allowe
 	if in.MaxSessionDuration != nil {
 		p.SessionDuration = maxSession
 	}
+}
+
+// createAuthProfile implements ringfence:CreateAuthenticationProfile (PUT
+// /authentication-profiles/{InstanceId}): the body is UpdateAuthenticationProfile's with Name
+// required (unique within the instance, any case). The new profile applies to no one until
+// users are assigned to it (ringfence:UpdateUserAuthenticationProfile). Answer:
+// {"AuthenticationProfileId", "AuthenticationProfileArn"}. At most
+// identity.MaxAuthenticationProfiles per instance, the default included
+// (ServiceQuotaExceededException).
+func (s *Server) createAuthProfile(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	var in updateAuthProfileInput
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if in.Name == nil {
+		return nil, apierr.InvalidParameter("Name is required")
+	}
+	allowed, blocked, reauth, idle, maxSession, err := in.parse()
+	if err != nil {
+		return nil, err
+	}
+	var p identity.AuthenticationProfile
+	in.apply(&p, allowed, blocked, reauth, idle, maxSession)
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		p, err = store.CreateAuthenticationProfile(ctx, tx, inst, p, s.cfg.Now())
+		if err != nil {
+			return err
+		}
+		c.ev.Resource = s.authProfileARN(inst, p.ID)
+		c.ev.Details = map[string]string{"allowed_ips": strconv.Itoa(len(p.AllowedIPs)), "blocked_ips": strconv.Itoa(len(p.BlockedIPs))}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"AuthenticationProfileId": p.ID, "AuthenticationProfileArn": s.authProfileARN(inst, p.ID)}, nil
+}
+
+// deleteAuthProfile implements ringfence:DeleteAuthenticationProfile (DELETE
+// /authentication-profiles/{InstanceId}/{AuthenticationProfileId}). The default profile
+// cannot be deleted (InvalidRequestException), nor a profile users are assigned to
+// (ResourceInUseException: assign them elsewhere first).
+func (s *Server) deleteAuthProfile(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	id := s.authProfileID(c, inst)
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.GetInstance(ctx, inst); err != nil {
+			return err
+		}
+		if id == identity.DefaultAuthenticationProfileID(inst) {
+			return apierr.InvalidRequest("the default authentication profile cannot be deleted")
+		}
+		return tx.DeleteAuthenticationProfile(ctx, inst, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// listAuthProfileUsers implements ringfence:ListAuthenticationProfileUsers (GET
+// /authentication-profiles-users/{InstanceId}/{AuthenticationProfileId}?maxResults=&nextToken=,
+// maxResults 1–1000, default 100): the users assigned to the profile, in ID order, as
+// {"UserSummaryList": [{Id, Arn, Username}], "NextToken"}. The default profile's list is
+// empty: it applies to every user not listed under another profile.
+func (s *Server) listAuthProfileUsers(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	id := s.authProfileID(c, inst)
+	limit, after, err := pageParams(c, "authentication-profile-user:", 100, 1000)
+	if err != nil {
+		return nil, err
+	}
+	var users []identity.User
+	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.GetInstance(ctx, inst); err != nil {
+			return err
+		}
+		if _, err := store.GetAuthenticationProfile(ctx, tx, inst, id); err != nil {
+			return err
+		}
+		ids, err := tx.ListAuthenticationProfileUsers(ctx, inst, id, after, limit+1)
+		if err != nil {
+			return err
+		}
+		for _, uid := range ids {
+			u, err := tx.GetUser(ctx, inst, uid)
+			if err != nil {
+				return err
+			}
+			users = append(users, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if len(users) > limit {
+		users = users[:limit]
+		out["NextToken"] = encodeToken("authentication-profile-user:", users[limit-1].ID)
+	}
+	items := []map[string]any{}
+	for _, u := range users {
+		items = append(items, map[string]any{"Id": u.ID, "Arn": s.userARN(inst, u.ID), "Username": u.Username})
+	}
+	out["UserSummaryList"] = items
+	return out, nil
+}
+
+// describeUserAuthProfile implements ringfence:DescribeUserAuthenticationProfile (GET
+// /users/{InstanceId}/{UserId}/authentication-profile): the profile that applies to the user,
+// as {"AuthenticationProfileId", "AuthenticationProfileArn", "IsDefault"}.
+func (s *Server) describeUserAuthProfile(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	uid := s.userID(c, inst)
+	var p identity.AuthenticationProfile
+	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.GetInstance(ctx, inst); err != nil {
+			return err
+		}
+		if _, err := tx.GetUser(ctx, inst, uid); err != nil {
+			return err
+		}
+		p, err = store.UserAuthenticationProfile(ctx, tx, inst, uid)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"AuthenticationProfileId": p.ID, "AuthenticationProfileArn": s.authProfileARN(inst, p.ID), "IsDefault": p.Default}, nil
+}
+
+// updateUserAuthProfile implements ringfence:UpdateUserAuthenticationProfile (POST
+// /users/{InstanceId}/{UserId}/authentication-profile, body {"AuthenticationProfileId": ID or
+// ARN}): the user is under that profile from its next request on (running sessions included
+// for the network rules; new timeouts from its next sign-in). The default profile's ID
+// returns the user to the default. Unknown user or profile: ResourceNotFoundException.
+func (s *Server) updateUserAuthProfile(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	uid := s.userID(c, inst)
+	var in struct {
+		AuthenticationProfileId *string `json:"AuthenticationProfileId"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if in.AuthenticationProfileId == nil || *in.AuthenticationProfileId == "" {
+		return nil, apierr.InvalidParameter("AuthenticationProfileId is required")
+	}
+	pid := s.childID(inst, "authentication-profile", *in.AuthenticationProfileId)
+	if pid == "" {
+		return nil, apierr.NotFound("authentication profile", truncate(*in.AuthenticationProfileId, 100))
+	}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.GetInstance(ctx, inst); err != nil {
+			return err
+		}
+		assign := pid
+		if pid == identity.DefaultAuthenticationProfileID(inst) {
+			assign = ""
+		}
+		if err := tx.SetUserAuthenticationProfile(ctx, inst, uid, assign); err != nil {
+			return err
+		}
+		c.ev.Details = map[string]string{"authentication_profile": pid}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
 }

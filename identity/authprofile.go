@@ -24,7 +24,9 @@ type AuthenticationProfile struct {
 	Name        string
 	Description string
 	// Default is set on the instance's default profile, which applies to every user of the
-	// instance (Connect's IsDefault). Every instance has exactly one profile, its default.
+	// instance not assigned to another profile (Connect's IsDefault: "applies to all agents
+	// in an Amazon Connect instance, unless overridden by another authentication profile").
+	// Every instance has exactly one default; it cannot be deleted.
 	Default bool
 	// AllowedIPs: when non-empty, only clients inside one of them may sign in or use a
 	// session. Empty allows every address.
@@ -70,8 +72,8 @@ func DefaultAuthenticationProfile(instanceID string, created time.Time) Authenti
 	}
 }
 
-// AuthProfileStore keeps authentication profiles. Methods are scoped by instance; an unknown
-// profile is ResourceNotFoundException.
+// AuthProfileStore keeps authentication profiles and which users they apply to. Methods are
+// scoped by instance; an unknown profile or user is ResourceNotFoundException.
 type AuthProfileStore interface {
 	// PutAuthenticationProfile creates the profile or replaces the one with its ID.
 	PutAuthenticationProfile(ctx context.Context, p AuthenticationProfile) error
@@ -80,7 +82,26 @@ type AuthProfileStore interface {
 	// ListAuthenticationProfiles returns up to limit profiles with IDs after after, in ID
 	// order.
 	ListAuthenticationProfiles(ctx context.Context, instanceID, after string, limit int) ([]AuthenticationProfile, error)
+	// DeleteAuthenticationProfile deletes a profile that no user is assigned to:
+	// ResourceInUseException while one is; InvalidRequestException for the default profile.
+	DeleteAuthenticationProfile(ctx context.Context, instanceID, profileID string) error
+	// SetUserAuthenticationProfile assigns the user to the stored, non-default profile
+	// profileID, replacing any earlier assignment; profileID "" returns the user to the
+	// instance's default profile. Unknown user or profile: ResourceNotFoundException.
+	SetUserAuthenticationProfile(ctx context.Context, instanceID, userID, profileID string) error
+	// UserAuthenticationProfileID returns the ID of the profile the user is assigned to, or ""
+	// when the instance's default profile applies (also for an unknown user).
+	UserAuthenticationProfileID(ctx context.Context, instanceID, userID string) (string, error)
+	// ListAuthenticationProfileUsers returns up to limit IDs of the users assigned to the
+	// profile with IDs after after, in ID order.
+	ListAuthenticationProfileUsers(ctx context.Context, instanceID, profileID, after string, limit int) ([]string, error)
+	// AssignedAuthenticationProfileIDs returns the IDs of the instance's profiles that at
+	// least one user is assigned to, in ID order.
+	AssignedAuthenticationProfileIDs(ctx context.Context, instanceID string) ([]string, error)
 }
+
+// MaxAuthenticationProfiles bounds the profiles of one instance, the default included.
+const MaxAuthenticationProfiles = 50
 
 // Authentication profile limits and defaults.
 const (
@@ -144,6 +165,19 @@ func (p AuthenticationProfile) Timeouts(sensitive bool) (absolute, idle time.Dur
 		idle = SensitiveIdleTimeout
 	}
 	return absolute, idle
+}
+
+// CheckIPAny is CheckIP against a set of profiles: nil when at least one of them admits ip,
+// else CheckIP's refusal. With per-user profiles it is the check that can be made before the
+// user is known (an SSO sign-in before the identity provider answers): a network that none of
+// the instance's profiles in use admits can be refused at once. An empty set refuses.
+func CheckIPAny(profiles []AuthenticationProfile, ip netip.Addr) error {
+	for _, p := range profiles {
+		if CheckIP(p, ip) == nil {
+			return nil
+		}
+	}
+	return apierr.AccessDenied(NetworkDeniedMessage)
 }
 
 // NetworkDeniedMessage is the message of CheckIP's refusal. The sign-in page shows the

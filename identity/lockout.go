@@ -317,6 +317,23 @@ func (a *Authenticator) Authenticate(ctx context.Context, instanceID, username s
 	return u, nil
 }
 
+// Refuse answers a sign-in the caller refuses before the password is checked (an
+// authentication profile of the user that does not admit the client's network) so that it
+// cannot be told from a wrong password: the per-address rate limit applies and one argon2id
+// verification runs against the dummy hash, then it returns an *AuthError with reason
+// (AccessDeniedException with SignInFailedMessage; ThrottlingException when ip is over its
+// rate). The attempt does not count toward the username's lockout. A hashing failure is
+// returned wrapped, as an internal error.
+func (a *Authenticator) Refuse(ctx context.Context, password secret.Value[string], ip netip.Addr, reason string) error {
+	if a.cfg.IPLimiter != nil && !a.cfg.IPLimiter.Allow(ip) {
+		return &AuthError{Reason: "rate limited", api: apierr.New(apierr.CodeThrottling, "Too many sign-in attempts. Try again later.")}
+	}
+	if _, _, err := a.verify(ctx, a.dummyHash, password); err != nil {
+		return fmt.Errorf("refuse sign-in: %w", err)
+	}
+	return failed(reason)
+}
+
 func failed(reason string) *AuthError {
 	return &AuthError{Reason: reason, api: apierr.AccessDenied(SignInFailedMessage)}
 }

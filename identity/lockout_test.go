@@ -156,6 +156,36 @@ func TestAuthenticateUniformFailures(t *testing.T) {
 	}
 }
 
+// TestRefuseLooksLikeAFailedPassword: a sign-in refused before the password (the user's
+// authentication profile refuses the network) costs one argon2id run and answers the error a
+// wrong password gets, is rate limited per address, and does not count toward the lockout.
+func TestRefuseLooksLikeAFailedPassword(t *testing.T) {
+	clock := newClock()
+	f := newAuthFixture(t, NewIPRateLimiter(6, 20, clock.Now))
+	ctx := context.Background()
+	_, wrong := f.a.Authenticate(ctx, "inst-a", "nobody", secret.New(goodPassword), clientIP)
+	for range DefaultMaxFailures + 2 {
+		before := f.verifies.Load()
+		err := f.a.Refuse(ctx, secret.New(goodPassword), clientIP, "network denied")
+		var ae *AuthError
+		if !errors.As(err, &ae) || ae.Reason != "network denied" || err.Error() != wrong.Error() {
+			t.Fatalf("Refuse = %v, want the error of a failed password (%v) with the reason", err, wrong)
+		}
+		if got := f.verifies.Load() - before; got != 1 {
+			t.Errorf("Refuse ran %d verifications, want 1", got)
+		}
+	}
+	if _, err := f.a.Authenticate(ctx, "inst-a", "jdoe", secret.New(goodPassword), clientIP); err != nil {
+		t.Errorf("the right password after refusals: %v (refusals must not lock the user)", err)
+	}
+	lim := NewIPRateLimiter(6, 1, clock.Now)
+	g := newAuthFixture(t, lim)
+	_ = g.a.Refuse(ctx, secret.New(goodPassword), clientIP, "network denied")
+	if err := g.a.Refuse(ctx, secret.New(goodPassword), clientIP, "network denied"); !apierr.HasCode(err, apierr.CodeThrottling) {
+		t.Errorf("second refusal over the rate: %v, want ThrottlingException", err)
+	}
+}
+
 func TestAuthenticateLockout(t *testing.T) {
 	f := newAuthFixture(t, nil)
 	ctx := context.Background()

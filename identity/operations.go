@@ -92,6 +92,21 @@ const (
 	// ActionDeleteUserAccessKey revokes one of a user's access keys (kept, Inactive, so the
 	// audit trail can name it). A user may revoke its own without the permission (EvaluateOn).
 	ActionDeleteUserAccessKey = "ringfence:DeleteUserAccessKey"
+	// ActionCreateAuthenticationProfile creates an authentication profile besides the
+	// instance's default (Connect creates them through AWS Support).
+	ActionCreateAuthenticationProfile = "ringfence:CreateAuthenticationProfile"
+	// ActionDeleteAuthenticationProfile deletes a non-default authentication profile that no
+	// user is assigned to.
+	ActionDeleteAuthenticationProfile = "ringfence:DeleteAuthenticationProfile"
+	// ActionListAuthenticationProfileUsers lists the users assigned to an authentication
+	// profile.
+	ActionListAuthenticationProfileUsers = "ringfence:ListAuthenticationProfileUsers"
+	// ActionDescribeUserAuthenticationProfile reads which authentication profile applies to a
+	// user.
+	ActionDescribeUserAuthenticationProfile = "ringfence:DescribeUserAuthenticationProfile"
+	// ActionUpdateUserAuthenticationProfile assigns a user to an authentication profile (or
+	// back to the default).
+	ActionUpdateUserAuthenticationProfile = "ringfence:UpdateUserAuthenticationProfile"
 )
 
 // PermissionManageContacts is a Ringfence extension: it lets an API user (typically a backend
@@ -139,6 +154,12 @@ var operationPermissions = map[string][]string{
 	"DescribeAuthenticationProfile": {PermissionOperator},
 	"ListAuthenticationProfiles":    {PermissionOperator},
 	"UpdateAuthenticationProfile":   {PermissionOperator},
+	// Ringfence's additions on authentication profiles, likewise operators only.
+	ActionCreateAuthenticationProfile:       {PermissionOperator},
+	ActionDeleteAuthenticationProfile:       {PermissionOperator},
+	ActionListAuthenticationProfileUsers:    {PermissionOperator},
+	ActionDescribeUserAuthenticationProfile: {PermissionOperator},
+	ActionUpdateUserAuthenticationProfile:   {PermissionOperator},
 	// Tags apply to every resource type; until the check is ARN-aware only operators may.
 	"TagResource":         {PermissionOperator},
 	"UntagResource":       {PermissionOperator},

@@ -162,6 +162,12 @@ var opProbes = map[string]opProbe{
 	identity.ActionListUserAccessKeys:  {},
 	identity.ActionRollUserAccessKey:   {},
 	identity.ActionDeleteUserAccessKey: {},
+	// Authentication profiles beyond Connect's three operations.
+	identity.ActionCreateAuthenticationProfile:       {body: `{"Name":"Probe Profile"}`},
+	identity.ActionDeleteAuthenticationProfile:       {},
+	identity.ActionListAuthenticationProfileUsers:    {},
+	identity.ActionDescribeUserAuthenticationProfile: {},
+	identity.ActionUpdateUserAuthenticationProfile:   {body: `{"AuthenticationProfileId":"{AuthenticationProfileId}"}`},
 }
 
 // TestEveryOperationHasAProbe fails when an operation is served without a probe above, so

@@ -405,3 +405,121 @@ func TestAuthenticationProfileSDK(t *testing.T) {
 		t.Errorf("stored profile %+v", stored)
 	}
 }
+
+// TestPerUserAuthenticationProfile assigns one demo agent to its own authentication profile,
+// which blocks the loopback network the test connects from, while the default profile
+// admits it: the assigned agent's running session ends at its next request and its sign-in
+// is refused before the password is checked, with the page a wrong password gets (byte for
+// byte, so the refusal does not reveal the username), while the other agent signs in as
+// before. The refusal is audited with its reason. A profile with users cannot be deleted;
+// moved back to the default, the agent signs in again and the profile can go.
+func TestPerUserAuthenticationProfile(t *testing.T) {
+	tn := startNode(t)
+	ctx := context.Background()
+	inst := tn.boot.InstanceID
+	op := func(method, path, body string) (int, string, string) {
+		t.Helper()
+		return tn.do(t, tn.boot.AccessKeyID, tn.boot.SecretAccessKey.Reveal(), route{"", method, path, body})
+	}
+	people := demoUsers(t, tn)
+	agent2 := people["agent2"]
+	agent2ID := userIDOf(t, tn, inst, "agent2")
+
+	code, typ, out := op("PUT", "/authentication-profiles/"+inst, `{"Name":"Office only","Description":"no loopback","BlockedIps":["127.0.0.0/8"],"SessionInactivityDuration":10}`)
+	if code != 200 {
+		t.Fatalf("CreateAuthenticationProfile: %d %s %s", code, typ, out)
+	}
+	var created struct{ AuthenticationProfileId, AuthenticationProfileArn string }
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.AuthenticationProfileId == "" ||
+		!strings.HasSuffix(created.AuthenticationProfileArn, "/authentication-profile/"+created.AuthenticationProfileId) {
+		t.Fatalf("created = %s (%v)", out, err)
+	}
+	pid := created.AuthenticationProfileId
+	if code, typ, _ := op("PUT", "/authentication-profiles/"+inst, `{"Name":"OFFICE ONLY"}`); code != 409 || typ != "DuplicateResourceException" {
+		t.Errorf("second profile with the same name: %d %s", code, typ)
+	}
+	// The SDK lists and describes it like the default.
+	c := tn.sdk(tn.boot.SecretAccessKey.Reveal())
+	list, err := c.ListAuthenticationProfiles(ctx, &connect.ListAuthenticationProfilesInput{InstanceId: aws.String(inst)})
+	if err != nil || len(list.AuthenticationProfileSummaryList) != 2 {
+		t.Fatalf("ListAuthenticationProfiles = %+v, %v", list, err)
+	}
+	desc, err := c.DescribeAuthenticationProfile(ctx, &connect.DescribeAuthenticationProfileInput{InstanceId: aws.String(inst), AuthenticationProfileId: aws.String(pid)})
+	if err != nil || desc.AuthenticationProfile.IsDefault || aws.ToInt32(desc.AuthenticationProfile.SessionInactivityDuration) != 10 ||
+		len(desc.AuthenticationProfile.BlockedIps) != 1 {
+		t.Fatalf("DescribeAuthenticationProfile = %+v, %v", desc, err)
+	}
+
+	p1, p2 := tn.person(t), tn.person(t)
+	if got := p2.signIn("demo", "agent2", agent2.Password.Reveal()); got != "/ui/" {
+		t.Fatalf("agent2 sign-in before the assignment: %s", got)
+	}
+	if code, typ, out := op("POST", "/users/"+inst+"/"+agent2ID+"/authentication-profile", `{"AuthenticationProfileId":"`+created.AuthenticationProfileArn+`"}`); code != 200 {
+		t.Fatalf("UpdateUserAuthenticationProfile: %d %s %s", code, typ, out)
+	}
+	if _, _, out := op("GET", "/users/"+inst+"/"+agent2ID+"/authentication-profile", ""); !strings.Contains(out, `"AuthenticationProfileId":"`+pid+`"`) || !strings.Contains(out, `"IsDefault":false`) {
+		t.Errorf("DescribeUserAuthenticationProfile = %s", out)
+	}
+	if _, _, out := op("GET", "/authentication-profiles-users/"+inst+"/"+pid, ""); !strings.Contains(out, `"Username":"agent2"`) || strings.Contains(out, "agent1") {
+		t.Errorf("ListAuthenticationProfileUsers = %s", out)
+	}
+
+	// agent2's running session ends at its next request; agent1 is unaffected.
+	if st, code := p2.agentAPI(http.MethodGet, "/agent/v1/me", nil, nil); st != 403 || code != "AccessDeniedException" {
+		t.Errorf("agent2's session after the assignment: %d %s", st, code)
+	}
+	if got := p1.signIn("demo", "agent1", people["agent1"].Password.Reveal()); got != "/ui/" {
+		t.Errorf("agent1 (default profile) sign-in: %s", got)
+	}
+	// agent2's right password is refused with the page of an unknown user.
+	refused := p2.signIn("demo", "agent2", agent2.Password.Reveal())
+	unknown := p2.signIn("demo", "nobody.here", agent2.Password.Reveal())
+	if !strings.HasPrefix(refused, "401") || refused != unknown {
+		t.Errorf("refusal by the user's profile differs from an unknown user's answer:\n%.300s\n---\n%.300s", refused, unknown)
+	}
+	reasons := map[string]bool{}
+	_ = tn.n.Store.ScanAudit(ctx, 0, func(r audit.Record) error {
+		var ev audit.Event
+		if err := json.Unmarshal(r.Body, &ev); err == nil && ev.Code == "web.login" && ev.Outcome != audit.OutcomeSuccess {
+			reasons[ev.Details["reason"]] = true
+		}
+		return nil
+	})
+	if !reasons["network denied by the user's authentication profile"] {
+		t.Errorf("no audited refusal by the user's profile; reasons %v", reasons)
+	}
+
+	// In use: not deleted. Back to the default: agent2 signs in, the profile goes.
+	if code, typ, _ := op("DELETE", "/authentication-profiles/"+inst+"/"+pid, ""); code != 409 || typ != "ResourceInUseException" {
+		t.Errorf("delete a profile in use: %d %s", code, typ)
+	}
+	if code, typ, _ := op("DELETE", "/authentication-profiles/"+inst+"/"+identity.DefaultAuthenticationProfileID(inst), ""); code != 400 || typ != "InvalidRequestException" {
+		t.Errorf("delete the default profile: %d %s", code, typ)
+	}
+	if code, typ, out := op("POST", "/users/"+inst+"/"+agent2ID+"/authentication-profile", `{"AuthenticationProfileId":"`+identity.DefaultAuthenticationProfileID(inst)+`"}`); code != 200 {
+		t.Fatalf("back to the default: %d %s %s", code, typ, out)
+	}
+	if got := p2.signIn("demo", "agent2", agent2.Password.Reveal()); got != "/ui/" {
+		t.Errorf("agent2 sign-in under the default again: %s", got)
+	}
+	if code, typ, out := op("DELETE", "/authentication-profiles/"+inst+"/"+pid, ""); code != 200 {
+		t.Errorf("delete the unused profile: %d %s %s", code, typ, out)
+	}
+	if code, typ, _ := op("POST", "/users/"+inst+"/"+agent2ID+"/authentication-profile", `{"AuthenticationProfileId":"`+pid+`"}`); code != 404 || typ != "ResourceNotFoundException" {
+		t.Errorf("assign a deleted profile: %d %s", code, typ)
+	}
+}
+
+// userIDOf returns the ID of the user username of the instance.
+func userIDOf(t *testing.T, tn *testNode, inst, username string) string {
+	t.Helper()
+	var u identity.User
+	err := tn.n.Store.View(context.Background(), nil, func(ctx context.Context, tx store.Tx) (err error) {
+		u, err = tx.GetUserByUsername(ctx, inst, username)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("user %s: %v", username, err)
+	}
+	return u.ID
+}

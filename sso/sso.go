@@ -89,11 +89,14 @@ type Sealer interface {
 	Open(ctx context.Context, ciphertext []byte, aad keyring.AAD) (secret.Value[[]byte], error)
 }
 
-// AuthProfileSource returns the authentication profile of an instance, whose network rules
-// (allowed and blocked CIDRs) are checked on the real client address before any sign-in. An
-// instance without one returns the zero profile.
+// AuthProfileSource checks a client address against an instance's authentication profiles
+// before the user is known (store.Identity implements it).
 type AuthProfileSource interface {
-	AuthenticationProfileFor(ctx context.Context, instanceID string) (identity.AuthenticationProfile, error)
+	// CheckSignInNetwork refuses (AccessDeniedException, identity.NetworkDeniedMessage) an
+	// address that no authentication profile in force on the instance admits: the default
+	// and every profile a user is assigned to. The user's own profile is checked when the
+	// session starts (SessionStarter).
+	CheckSignInNetwork(ctx context.Context, instanceID string, ip netip.Addr) error
 }
 
 // Config configures a Handler. Fields marked required make New fail when missing.
@@ -257,16 +260,13 @@ func (h *Handler) lookupInstance(ctx context.Context, ref string) (instance.Inst
 	return inst, err
 }
 
-// checkNetwork applies the instance's authentication profile to the client address.
+// checkNetwork refuses a client address that no authentication profile of the instance
+// admits (AuthProfileSource).
 func (h *Handler) checkNetwork(ctx context.Context, instanceID string, ip netip.Addr) error {
 	if h.cfg.AuthProfiles == nil {
 		return nil
 	}
-	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, instanceID)
-	if err != nil {
-		return fmt.Errorf("authentication profile: %w", err)
-	}
-	return identity.CheckIP(ap, ip)
+	return h.cfg.AuthProfiles.CheckSignInNetwork(ctx, instanceID, ip)
 }
 
 // spURL returns an absolute URL of this instance's SSO pages: {origin}/ui/sso/{id}/{rest}.

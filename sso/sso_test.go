@@ -168,8 +168,8 @@ func TestSAMLConfigValidation(t *testing.T) {
 // authProfiles is a fixed authentication profile for every instance.
 type authProfiles identity.AuthenticationProfile
 
-func (p authProfiles) AuthenticationProfileFor(context.Context, string) (identity.AuthenticationProfile, error) {
-	return identity.AuthenticationProfile(p), nil
+func (p authProfiles) CheckSignInNetwork(_ context.Context, _ string, ip netip.Addr) error {
+	return identity.CheckIP(identity.AuthenticationProfile(p), ip)
 }
 
 // TestNetworkRulesBeforeSignIn: a client address the authentication profile blocks is

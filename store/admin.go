@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/identity"
@@ -306,15 +310,74 @@ func UpdateAuthenticationProfile(ctx context.Context, tx Tx, instanceID, profile
 	if err != nil {
 		return identity.AuthenticationProfile{}, err
 	}
+	oldName := p.Name
 	if err := change(&p); err != nil {
 		return identity.AuthenticationProfile{}, err
 	}
 	if err := p.Validate(); err != nil {
 		return identity.AuthenticationProfile{}, err
 	}
+	if !strings.EqualFold(p.Name, oldName) {
+		all, err := ListAuthenticationProfiles(ctx, tx, instanceID, "", identity.MaxAuthenticationProfiles+1)
+		if err != nil {
+			return identity.AuthenticationProfile{}, err
+		}
+		if err := uniqueAuthProfileName(all, profileID, p.Name); err != nil {
+			return identity.AuthenticationProfile{}, err
+		}
+	}
 	p.ID, p.InstanceID = profileID, instanceID
 	p.LastModifiedTime = now.UTC().Truncate(time.Millisecond)
 	return p, tx.PutAuthenticationProfile(ctx, p)
+}
+
+// CreateAuthenticationProfile stores a new, non-default authentication profile of the
+// instance with p's rules (ID, instance, Default and times are set here: ID a random UUID,
+// CreatedTime and LastModifiedTime now). Names are unique within the instance
+// (DuplicateResourceException); an instance holds at most identity.MaxAuthenticationProfiles
+// profiles, the default included (ServiceQuotaExceededException). It returns the profile as
+// stored. Users are assigned with tx.SetUserAuthenticationProfile.
+func CreateAuthenticationProfile(ctx context.Context, tx Tx, instanceID string, p identity.AuthenticationProfile, now time.Time) (identity.AuthenticationProfile, error) {
+	if _, err := tx.GetInstance(ctx, instanceID); err != nil {
+		return identity.AuthenticationProfile{}, err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return identity.AuthenticationProfile{}, apierr.InvalidParameter("Name is required")
+	}
+	if err := p.Validate(); err != nil {
+		return identity.AuthenticationProfile{}, err
+	}
+	all, err := ListAuthenticationProfiles(ctx, tx, instanceID, "", identity.MaxAuthenticationProfiles+1)
+	if err != nil {
+		return identity.AuthenticationProfile{}, err
+	}
+	if len(all) >= identity.MaxAuthenticationProfiles {
+		return identity.AuthenticationProfile{}, apierr.New(apierr.CodeServiceQuotaExceeded, "an instance holds at most %d authentication profiles", identity.MaxAuthenticationProfiles)
+	}
+	if err := uniqueAuthProfileName(all, "", p.Name); err != nil {
+		return identity.AuthenticationProfile{}, err
+	}
+	p.ID, p.InstanceID, p.Default = uuid.NewString(), instanceID, false
+	if p.AllowedIPs == nil {
+		p.AllowedIPs = []netip.Prefix{}
+	}
+	if p.BlockedIPs == nil {
+		p.BlockedIPs = []netip.Prefix{}
+	}
+	p.CreatedTime = now.UTC().Truncate(time.Millisecond)
+	p.LastModifiedTime = p.CreatedTime
+	return p, tx.PutAuthenticationProfile(ctx, p)
+}
+
+// uniqueAuthProfileName refuses name when a profile other than exceptID has it
+// (case-insensitive).
+func uniqueAuthProfileName(all []identity.AuthenticationProfile, exceptID, name string) error {
+	for _, o := range all {
+		if o.ID != exceptID && strings.EqualFold(o.Name, name) {
+			return apierr.New(apierr.CodeDuplicateResource, "an authentication profile named %q exists", name)
+		}
+	}
+	return nil
 }
 
 // RollAccessKey replaces the active access key oldID with next, a key the caller issued

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -221,14 +222,83 @@ func (s Identity) ListUserSessions(ctx context.Context, instanceID, userID strin
 	return out, err
 }
 
-// AuthenticationProfileFor returns the authentication profile in force for sign-ins to the
-// instance: its default profile (see DefaultAuthenticationProfile).
-func (s Identity) AuthenticationProfileFor(ctx context.Context, instanceID string) (p identity.AuthenticationProfile, err error) {
+// AuthenticationProfileFor returns the authentication profile that applies to the user: the
+// profile it is assigned to, else the instance's default (see DefaultAuthenticationProfile).
+// userID "" asks for the default. An unknown instance is ResourceNotFoundException.
+func (s Identity) AuthenticationProfileFor(ctx context.Context, instanceID, userID string) (p identity.AuthenticationProfile, err error) {
 	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
-		p, err = DefaultAuthenticationProfile(ctx, tx, instanceID)
+		p, err = UserAuthenticationProfile(ctx, tx, instanceID, userID)
 		return err
 	})
 	return p, err
+}
+
+// SignInAuthenticationProfile returns the authentication profile in force for a password
+// sign-in with the typed username, before the password is checked: the profile of the user
+// the username names (identity.NormalizeUsername) when it is assigned to one, else the
+// instance's default. perUser is true when the profile is not the default, so that the
+// caller can answer a network refusal without revealing that the username exists.
+func (s Identity) SignInAuthenticationProfile(ctx context.Context, instanceID, username string) (p identity.AuthenticationProfile, perUser bool, err error) {
+	err = s.view(ctx, func(ctx context.Context, tx Tx) error {
+		u, err := tx.GetUserByUsername(ctx, instanceID, username)
+		switch {
+		case apierr.HasCode(err, apierr.CodeResourceNotFound):
+			u = identity.User{}
+		case err != nil:
+			return err
+		}
+		p, err = UserAuthenticationProfile(ctx, tx, instanceID, u.ID)
+		return err
+	})
+	return p, err == nil && !p.Default, err
+}
+
+// CheckSignInNetwork refuses a client address that no authentication profile in force on the
+// instance admits (identity.CheckIPAny over the default profile and every profile a user is
+// assigned to): the check an SSO sign-in can make before it knows the user. The user's own
+// profile is checked again when the session starts. Refusal: AccessDeniedException with
+// identity.NetworkDeniedMessage.
+func (s Identity) CheckSignInNetwork(ctx context.Context, instanceID string, ip netip.Addr) error {
+	var inForce []identity.AuthenticationProfile
+	err := s.view(ctx, func(ctx context.Context, tx Tx) error {
+		def, err := DefaultAuthenticationProfile(ctx, tx, instanceID)
+		if err != nil {
+			return err
+		}
+		inForce = append(inForce, def)
+		ids, err := tx.AssignedAuthenticationProfileIDs(ctx, instanceID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			p, err := tx.GetAuthenticationProfile(ctx, instanceID, id)
+			if err != nil {
+				return err
+			}
+			inForce = append(inForce, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return identity.CheckIPAny(inForce, ip)
+}
+
+// UserAuthenticationProfile returns the authentication profile that applies to the user (the
+// one it is assigned to, else the instance's default); userID "" or an unknown user gets the
+// default.
+func UserAuthenticationProfile(ctx context.Context, tx Tx, instanceID, userID string) (identity.AuthenticationProfile, error) {
+	if userID != "" {
+		id, err := tx.UserAuthenticationProfileID(ctx, instanceID, userID)
+		if err != nil {
+			return identity.AuthenticationProfile{}, err
+		}
+		if id != "" {
+			return tx.GetAuthenticationProfile(ctx, instanceID, id)
+		}
+	}
+	return DefaultAuthenticationProfile(ctx, tx, instanceID)
 }
 
 // DefaultAuthenticationProfile returns the instance's default authentication profile. An

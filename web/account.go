@@ -22,16 +22,19 @@ var (
 		"passkey-added":    "The passkey was added.",
 		"passkey-removed":  "The passkey was removed.",
 		// Admin pages.
-		"user-created":        "The user was created.",
-		"user-updated":        "The user was updated.",
-		"user-disabled":       "The user was disabled and signed out everywhere.",
-		"user-enabled":        "The user was enabled.",
-		"password-reset":      "The password was set and the user signed out everywhere.",
-		"user-deleted":        "The user was deleted.",
-		"profile-created":     "The security profile was created.",
-		"profile-updated":     "The security profile was updated.",
-		"profile-deleted":     "The security profile was deleted.",
-		"authprofile-updated": "The authentication profile was updated.",
+		"user-created":              "The user was created.",
+		"user-updated":              "The user was updated.",
+		"user-disabled":             "The user was disabled and signed out everywhere.",
+		"user-enabled":              "The user was enabled.",
+		"password-reset":            "The password was set and the user signed out everywhere.",
+		"user-deleted":              "The user was deleted.",
+		"profile-created":           "The security profile was created.",
+		"profile-updated":           "The security profile was updated.",
+		"profile-deleted":           "The security profile was deleted.",
+		"authprofile-updated":       "The authentication profile was updated.",
+		"authprofile-created":       "The authentication profile was created. Set its rules, then assign users to it.",
+		"authprofile-deleted":       "The authentication profile was deleted.",
+		"authprofile-users-updated": "The users of the authentication profile were updated. Their running sessions follow the new network rules at their next request.",
 	}
 	pageErrors = map[string]string{
 		"last-factor": "This is your only second factor. Set up an authenticator app or add another passkey first.",
@@ -191,7 +194,7 @@ func (h *Handler) restartSession(ctx context.Context, w http.ResponseWriter, s *
 	if err != nil {
 		return fmt.Errorf("security profiles: %w", err)
 	}
-	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, s.user.InstanceID)
+	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, s.user.InstanceID, s.user.ID)
 	if err != nil {
 		return fmt.Errorf("authentication profile: %w", err)
 	}

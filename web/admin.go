@@ -67,8 +67,14 @@ func adminRoutes() []adminRoute {
 		{"GET /ui/admin/security-profiles/{profile}", "DescribeSecurityProfile", "", (*Handler).adminProfile},
 		{"POST /ui/admin/security-profiles/{profile}", "UpdateSecurityProfile", "", (*Handler).adminProfileUpdate},
 		{"POST /ui/admin/security-profiles/{profile}/delete", "DeleteSecurityProfile", "", (*Handler).adminProfileDelete},
-		{"GET /ui/admin/authentication-profile", identity.ActionViewAuthenticationProfile, "", (*Handler).adminAuthProfile},
-		{"POST /ui/admin/authentication-profile", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileUpdate},
+		{"GET /ui/admin/authentication-profile", identity.ActionViewAuthenticationProfile, "", (*Handler).adminAuthProfileLegacy},
+		{"GET /ui/admin/authentication-profiles", identity.ActionViewAuthenticationProfile, "", (*Handler).adminAuthProfiles},
+		{"POST /ui/admin/authentication-profiles", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileCreate},
+		{"GET /ui/admin/authentication-profiles/{profile}", identity.ActionViewAuthenticationProfile, "", (*Handler).adminAuthProfile},
+		{"POST /ui/admin/authentication-profiles/{profile}", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileUpdate},
+		{"POST /ui/admin/authentication-profiles/{profile}/users", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileAssign},
+		{"POST /ui/admin/authentication-profiles/{profile}/users/{user}/remove", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileRemove},
+		{"POST /ui/admin/authentication-profiles/{profile}/delete", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileDelete},
 	}
 }
 
@@ -76,7 +82,7 @@ func adminRoutes() []adminRoute {
 var adminSections = []struct{ action, path, label, id string }{
 	{"ListUsers", "/ui/admin/users", "Users", "link-admin-users"},
 	{"ListSecurityProfiles", "/ui/admin/security-profiles", "Security profiles", "link-admin-profiles"},
-	{identity.ActionViewAuthenticationProfile, "/ui/admin/authentication-profile", "Authentication profile", "link-admin-authprofile"},
+	{identity.ActionViewAuthenticationProfile, "/ui/admin/authentication-profiles", "Authentication profiles", "link-admin-authprofile"},
 }
 
 func (h *Handler) adminRoutesOn(m *http.ServeMux) {
@@ -228,7 +234,7 @@ func clientError(err error) (status int, msg string, ok bool) {
 	switch ae.Code {
 	case apierr.CodeInvalidParameter, apierr.CodeInvalidRequest:
 		return http.StatusBadRequest, ae.Message, true
-	case apierr.CodeDuplicateResource, apierr.CodeResourceInUse:
+	case apierr.CodeDuplicateResource, apierr.CodeResourceInUse, apierr.CodeServiceQuotaExceeded:
 		return http.StatusConflict, ae.Message, true
 	case apierr.CodeResourceNotFound:
 		return http.StatusNotFound, "It does not exist (any more) in your instance: " + ae.Message, true

@@ -35,8 +35,12 @@ func adminForms(f *adminFixture) map[string]url.Values {
 		"POST /ui/admin/security-profiles":                  {"name": {"Probe"}, "perm": {"Users.View"}},
 		"POST /ui/admin/security-profiles/{profile}":        {"description": {"probed"}, "perm": {"Users.View"}},
 		"POST /ui/admin/security-profiles/{profile}/delete": {},
-		"POST /ui/admin/authentication-profile": {"blocked_ips": {"0.0.0.0/0"}, "session_minutes": {"60"}, "idle_minutes": {"10"},
+		"POST /ui/admin/authentication-profiles":            {"name": {"Probe networks"}},
+		"POST /ui/admin/authentication-profiles/{profile}": {"blocked_ips": {"0.0.0.0/0"}, "session_minutes": {"60"}, "idle_minutes": {"10"},
 			"reauth_minutes": {"0"}},
+		"POST /ui/admin/authentication-profiles/{profile}/users":               {"user": {f.users["agent"]}},
+		"POST /ui/admin/authentication-profiles/{profile}/users/{user}/remove": {},
+		"POST /ui/admin/authentication-profiles/{profile}/delete":              {},
 	}
 }
 
@@ -181,9 +185,13 @@ func TestAdminPagesCSPAndHeaders(t *testing.T) {
 		}
 	}
 	for _, rt := range adminRoutes() {
-		method, path := adminPath(rt.pattern, f.users["agent"], f.profiles["acme/Agent"])
-		if method != http.MethodGet {
-			continue
+		profile := f.profiles["acme/Agent"]
+		if strings.Contains(rt.pattern, "/authentication-profiles/") {
+			profile = identity.DefaultAuthenticationProfileID(testInstanceID)
+		}
+		method, path := adminPath(rt.pattern, f.users["agent"], profile)
+		if method != http.MethodGet || path == "/ui/admin/authentication-profile" {
+			continue // the former single-profile page redirects (TestAdminAuthenticationProfile)
 		}
 		t.Run(path, func(t *testing.T) {
 			res := c.get(path)
@@ -531,7 +539,9 @@ func TestAdminAuthenticationProfile(t *testing.T) {
 	agent := f.client(t)
 	agent.remote = "203.0.113.9:5000"
 	f.signIn(agent, "agent")
-	page := c.get("/ui/admin/authentication-profile")
+	wantRedirect(t, c.get("/ui/admin/authentication-profile"), "/ui/admin/authentication-profiles/"+identity.DefaultAuthenticationProfileID(testInstanceID))
+	defPath := "/ui/admin/authentication-profiles/" + identity.DefaultAuthenticationProfileID(testInstanceID)
+	page := c.get(defPath)
 	token := csrfMeta.FindStringSubmatch(page.body)[1]
 	if !strings.Contains(page.body, `<code id="own-address">198.51.100.7</code>`) {
 		t.Error("the page does not show the administrator's own address")
@@ -555,13 +565,13 @@ func TestAdminAuthenticationProfile(t *testing.T) {
 		{"session not a number", form("session_minutes", "ten"), "Session duration must be a whole number"},
 		{"reauthentication too short", form("reauth_minutes", "5"), "Periodic re-authentication must be 15 to 1440"},
 	} {
-		res := c.post("/ui/admin/authentication-profile", tc.form)
+		res := c.post(defPath, tc.form)
 		if res.StatusCode != 400 || !strings.Contains(res.body, tc.msg) {
 			t.Errorf("%s: %d, want 400 with %q\n%.400s", tc.name, res.StatusCode, tc.msg, res.body)
 		}
 	}
-	wantRedirect(t, c.post("/ui/admin/authentication-profile", form("blocked_ips", "203.0.113.0/24, 2001:db8::/32", "description", "office only", "reauth_minutes", "60")),
-		"/ui/admin/authentication-profile?notice=authprofile-updated")
+	wantRedirect(t, c.post(defPath, form("blocked_ips", "203.0.113.0/24, 2001:db8::/32", "description", "office only", "reauth_minutes", "60")),
+		defPath+"?notice=authprofile-updated")
 	var p identity.AuthenticationProfile
 	_ = f.st.View(context.Background(), nil, func(ctx context.Context, tx store.Tx) error {
 		var err error
@@ -575,8 +585,83 @@ func TestAdminAuthenticationProfile(t *testing.T) {
 	if res := agent.get("/ui/"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("agent from the blocked network: %d", res.StatusCode)
 	}
-	if res := c.get("/ui/admin/authentication-profile"); res.StatusCode != 200 || !strings.Contains(res.body, "203.0.113.0/24") {
+	if res := c.get(defPath); res.StatusCode != 200 || !strings.Contains(res.body, "203.0.113.0/24") {
 		t.Errorf("profile page after the change: %d", res.StatusCode)
+	}
+}
+
+// TestAdminUserAuthenticationProfiles: an administrator creates a second authentication
+// profile, sets its rules and assigns the agent to it. The agent's running session from a
+// network the new profile blocks ends at its next request, and its sign-in from there is
+// answered like a wrong password while the default profile would have admitted it. The
+// administrator cannot assign itself to a profile that refuses its own address; a profile
+// with users cannot be deleted; back on the default the agent signs in again.
+func TestAdminUserAuthenticationProfiles(t *testing.T) {
+	f := newAdminFixture(t)
+	c := f.client(t)
+	f.signIn(c, "admin")
+	agent := f.client(t)
+	agent.remote = "203.0.113.9:5000"
+	f.signIn(agent, "agent")
+	token := csrfMeta.FindStringSubmatch(c.get("/ui/admin/authentication-profiles").body)[1]
+	res := c.post("/ui/admin/authentication-profiles", url.Values{"csrf": {token}, "name": {"Office only"}, "description": {"no home networks"}})
+	loc := res.Header.Get("Location")
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/ui/admin/authentication-profiles/"), "?notice=authprofile-created")
+	if res.StatusCode != http.StatusSeeOther || len(id) != 36 {
+		t.Fatalf("create: %d to %q", res.StatusCode, loc)
+	}
+	if res := c.post("/ui/admin/authentication-profiles", url.Values{"csrf": {token}, "name": {"office ONLY"}}); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(res.body, "exists") {
+		t.Errorf("duplicate name: %d", res.StatusCode)
+	}
+	path := "/ui/admin/authentication-profiles/" + id
+	wantRedirect(t, c.post(path, url.Values{"csrf": {token}, "name": {"Office only"}, "blocked_ips": {"203.0.113.0/24"},
+		"session_minutes": {"480"}, "idle_minutes": {"15"}, "reauth_minutes": {"0"}}), path+"?notice=authprofile-updated")
+	wantRedirect(t, c.post(path+"/users", url.Values{"csrf": {token}, "user": {f.users["agent"]}}), path+"?notice=authprofile-users-updated")
+
+	page := c.get(path)
+	if !strings.Contains(page.body, `class="member-link">agent</a>`) || strings.Contains(page.body, `id="delete-authprofile"`) {
+		t.Errorf("profile page does not list the agent, or offers deleting a profile in use:\n%.2000s", page.body)
+	}
+	if list := c.get("/ui/admin/authentication-profiles"); !strings.Contains(list.body, "1 user(s)") || !strings.Contains(list.body, "everyone else") {
+		t.Errorf("list page:\n%.2000s", list.body)
+	}
+	// The agent's session from the blocked network ends; its sign-in there fails like a
+	// wrong password, and the failure is audited with the reason.
+	if res := agent.get("/ui/"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("agent's session after the assignment: %d", res.StatusCode)
+	}
+	refused := agent.login("agent", testPassword)
+	wrong := agent.login("agent", "not the password at all")
+	if refused.StatusCode != http.StatusUnauthorized || refused.body != wrong.body {
+		t.Errorf("refusal by the agent's profile: %d, differs from a wrong password: %v", refused.StatusCode, refused.body != wrong.body)
+	}
+	if evs := f.events("web.login"); len(evs) < 2 || evs[len(evs)-2].Details["reason"] != "network denied by the user's authentication profile" {
+		t.Errorf("the refusal's audit event: %+v", evs[len(evs)-2:])
+	}
+	// The administrator's own address.
+	wantRedirect(t, c.post(path, url.Values{"csrf": {token}, "blocked_ips": {"198.51.100.0/24"}, "session_minutes": {"480"}, "idle_minutes": {"15"},
+		"reauth_minutes": {"0"}}), path+"?notice=authprofile-updated")
+	if res := c.post(path+"/users", url.Values{"csrf": {token}, "user": {f.users["admin"]}}); res.StatusCode != 400 || !strings.Contains(res.body, "your own address") {
+		t.Errorf("assigning oneself to a profile that refuses one's address: %d", res.StatusCode)
+	}
+	if res := c.post(path+"/delete", url.Values{"csrf": {token}}); res.StatusCode != http.StatusConflict {
+		t.Errorf("delete a profile in use: %d", res.StatusCode)
+	}
+	if res := c.get("/ui/admin/users/" + f.users["agent"]); !strings.Contains(res.body, `<a href="`+path+`">Office only</a></dd>`) {
+		t.Errorf("the agent's user page does not name its authentication profile")
+	}
+	wantRedirect(t, c.post(path+"/users/"+f.users["agent"]+"/remove", url.Values{"csrf": {token}}), path+"?notice=authprofile-users-updated")
+	if res := agent.login("agent", testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("agent sign-in under the default again: %d", res.StatusCode)
+	}
+	wantRedirect(t, c.post(path+"/delete", url.Values{"csrf": {token}}), "/ui/admin/authentication-profiles?notice=authprofile-deleted")
+	if res := c.get(path); res.StatusCode != http.StatusNotFound {
+		t.Errorf("deleted profile page: %d", res.StatusCode)
+	}
+	def := "/ui/admin/authentication-profiles/" + identity.DefaultAuthenticationProfileID(testInstanceID)
+	if res := c.post(def+"/delete", url.Values{"csrf": {token}}); res.StatusCode != 400 {
+		t.Errorf("delete the default profile: %d", res.StatusCode)
 	}
 }
 

@@ -472,6 +472,10 @@ type adminUserData struct {
 	Created, Modified                           time.Time
 	CanIdentity, CanPhone, CanRouting, CanRoles bool
 	CanStatus, CanPassword, CanDelete           bool
+	// AuthProfileID and AuthProfileName name the authentication profile the user signs in
+	// under; AuthProfileDefault is set when it is the instance's default.
+	AuthProfileID, AuthProfileName string
+	AuthProfileDefault             bool
 }
 
 // adminUser shows one user with the forms the caller may use.
@@ -507,6 +511,11 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, a *adminReq
 		}
 		d.Passwords = store.CheckPasswordAllowed(rec, true) == nil
 		d.Min, d.Max = identity.MinPasswordLength, identity.MaxPasswordLength
+		ap, err := store.UserAuthenticationProfile(ctx, tx, inst, u.ID)
+		if err != nil {
+			return err
+		}
+		d.AuthProfileID, d.AuthProfileName, d.AuthProfileDefault = ap.ID, ap.Name, ap.Default
 		return d.choices(ctx, tx, inst)
 	})
 	if apierr.HasCode(err, apierr.CodeResourceNotFound) {

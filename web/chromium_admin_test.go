@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,11 +120,47 @@ func TestChromiumAdminPages(t *testing.T) {
 		t.Errorf("Viewer after the edit: %+v", p)
 	}
 
-	// The new user signs in with the password the administrator typed.
+	// Authentication profiles: a second profile that blocks this browser's network (the
+	// administrator stays under the default), with the agent assigned to it.
+	b.do("authentication profiles", chromedp.Navigate(origin+"/ui/admin/"), chromedp.WaitVisible(chromedp.ID("link-admin-authprofile")),
+		chromedp.Click(chromedp.ID("link-admin-authprofile")), chromedp.WaitVisible(chromedp.ID("authprofiles")))
+	b.do("create a profile", chromedp.SendKeys(chromedp.ID("new-name"), "Office only"), chromedp.Click(chromedp.ID("create-authprofile")),
+		chromedp.WaitVisible(chromedp.ID("authprofile-form")))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _, _ := strings.Cut(loc, "?")
+	// Each change starts from the page without a notice, so the notice that appears is the
+	// change's own.
+	b.do("block loopback", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("authprofile-form")),
+		chromedp.SetValue(chromedp.ID("blocked_ips"), "127.0.0.0/8\n::1/128"), chromedp.Click(chromedp.ID("save-authprofile")),
+		chromedp.WaitVisible(chromedp.ID("notice")))
+	if got := b.text("notice"); got != notices["authprofile-updated"] {
+		t.Errorf("notice %q", got)
+	}
+	b.do("assign the agent", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("assign-user")),
+		chromedp.SetValue(chromedp.ID("assign-user"), f.users["agent"]), chromedp.Click(chromedp.ID("assign-authprofile")),
+		chromedp.WaitVisible(chromedp.ID("notice")))
+	if got := b.text("authprofile-members"); !strings.Contains(got, "agent") {
+		t.Errorf("members after the assignment: %q", got)
+	}
+	b.shot("admin-08-authprofile")
+
+	// The agent's sign-in from this browser is refused like a wrong password; the new user,
+	// under the default profile, signs in with the password the administrator typed.
 	b.signOut("sign out")
+	b.mu.Lock()
+	b.expectErrors = []string{"status of 401"}
+	b.mu.Unlock()
+	b.signIn("agent refused by its profile", "agent", testPassword, "error")
+	if got := b.text("error"); got != identity.SignInFailedMessage {
+		t.Errorf("the agent's refused sign-in shows %q", got)
+	}
+	b.shot("admin-09-agent-refused")
 	b.signIn("new user signs in", "browser.agent", "velvet harbour compass", "home-username")
 	if got := b.text("home-username"); got != "browser.agent" {
 		t.Errorf("account page of %q", got)
 	}
-	b.shot("admin-08-new-user-home")
+	b.shot("admin-10-new-user-home")
 }

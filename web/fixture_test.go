@@ -90,6 +90,7 @@ func newFixture(t testing.TB, opts ...func(*Config)) *fixture {
 		audit:        &memAudit{},
 		env:          keyring.NewEnvelope(kr, nil),
 	}
+	f.authProfiles.users = f.users
 	d := identity.DefaultSecurityProfiles()
 	profiles := memProfiles{byUser: map[string][]identity.SecurityProfile{
 		testInstanceID + "/" + adminID: {{ID: "p-admin", InstanceID: testInstanceID, Name: d[0].Name, Permissions: d[0].Permissions}},

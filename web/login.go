@@ -60,8 +60,11 @@ func (h *Handler) loginToken(w http.ResponseWriter, r *http.Request) (string, er
 }
 
 // loginSubmit signs a person in. In order: the request's origin and form token; the
-// instance; the instance authentication profile's network rules on the real client address
-// (a refusal shows the denial page and is audited, and the password is not checked); the
+// instance; the network rules of the authentication profile in force for the typed username
+// on the real client address (the user's own profile when it is assigned to one, else the
+// instance's default), before the password is checked: the default profile's refusal shows
+// the denial page, a user's own profile's refusal answers like a wrong password (so it does
+// not reveal the username), and both are audited; the
 // password with lockout and per-address rate limit; then a new session (a session the
 // browser already held is ended, so the ID always changes at sign-in) and the redirect to the
 // second factor when the user's profiles require one.
@@ -126,14 +129,30 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ev.InstanceID = inst.ID
-	var ap identity.AuthenticationProfile
 	if inst.ID != "" {
-		ap, err = h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, inst.ID)
+		typed := username
+		if len(typed) > maxUsernameBytes {
+			typed = ""
+		}
+		ap, perUser, err := h.cfg.AuthProfiles.SignInAuthenticationProfile(ctx, inst.ID, typed)
 		if err != nil {
 			h.internalError(w, r, "authentication profile", err)
 			return
 		}
 		if err := identity.CheckIP(ap, ip); err != nil {
+			if perUser {
+				// The user's own profile refuses this network. The answer is the one a wrong
+				// password gets (same page, one argon2id run), so that the refusal does not
+				// tell a stranger that the username exists; the audit event names the reason.
+				const reason = "network denied by the user's authentication profile"
+				err := h.auth.Refuse(ctx, password, ip, reason)
+				if !errors.As(err, new(*identity.AuthError)) {
+					h.internalError(w, r, "refuse sign-in", err)
+					return
+				}
+				fail(err, reason)
+				return
+			}
 			ev.Details["reason"] = "network denied"
 			ev.Stamp(err)
 			if recErr := h.cfg.Audit.Record(ctx, ev); recErr != nil {
@@ -173,6 +192,17 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// The user's profile again, by ID now that the password named the user: an assignment
+	// changed since the check above is not missed.
+	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, u.InstanceID, u.ID)
+	if err != nil {
+		h.internalError(w, r, "authentication profile", err)
+		return
+	}
+	if err := identity.CheckIP(ap, ip); err != nil {
+		fail(err, "network denied by the user's authentication profile")
+		return
+	}
 	profiles, err := h.cfg.Profiles.SecurityProfilesFor(ctx, u.InstanceID, u.ID)
 	if err != nil {
 		h.internalError(w, r, "security profiles", err)

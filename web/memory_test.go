@@ -188,21 +188,41 @@ func (m memProfiles) SecurityProfilesFor(_ context.Context, inst, user string) (
 	return m.byUser[inst+"/"+user], nil
 }
 
+// memAuthProfiles holds an instance's default profile (key: instance ID) and users' own
+// profiles (key: instance ID "/" user ID).
 type memAuthProfiles struct {
-	mu sync.Mutex
-	m  map[string]identity.AuthenticationProfile
+	mu    sync.Mutex
+	m     map[string]identity.AuthenticationProfile
+	users *memUsers
 }
 
-func (m *memAuthProfiles) AuthenticationProfileFor(_ context.Context, inst string) (identity.AuthenticationProfile, error) {
+func (m *memAuthProfiles) AuthenticationProfileFor(_ context.Context, inst, user string) (identity.AuthenticationProfile, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.m[inst], nil
+	if p, ok := m.m[inst+"/"+user]; ok && user != "" {
+		return p, nil
+	}
+	p := m.m[inst]
+	p.Default = true
+	return p, nil
 }
 
-func (m *memAuthProfiles) set(inst string, p identity.AuthenticationProfile) {
+func (m *memAuthProfiles) SignInAuthenticationProfile(ctx context.Context, inst, username string) (identity.AuthenticationProfile, bool, error) {
+	var id string
+	if m.users != nil {
+		if u, err := m.users.GetUserByUsername(ctx, inst, username); err == nil {
+			id = u.ID
+		}
+	}
+	p, err := m.AuthenticationProfileFor(ctx, inst, id)
+	return p, !p.Default, err
+}
+
+// set sets the profile of key: an instance ID (its default) or instance ID "/" user ID.
+func (m *memAuthProfiles) set(key string, p identity.AuthenticationProfile) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.m[inst] = p
+	m.m[key] = p
 }
 
 type memMFA struct {

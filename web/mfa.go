@@ -155,7 +155,7 @@ func (h *Handler) completeMFA(w http.ResponseWriter, r *http.Request, s *reqSess
 	if err != nil {
 		return secret.Value[string]{}, fmt.Errorf("security profiles: %w", err)
 	}
-	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, s.user.InstanceID)
+	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, s.user.InstanceID, s.user.ID)
 	if err != nil {
 		return secret.Value[string]{}, fmt.Errorf("authentication profile: %w", err)
 	}

@@ -86,7 +86,7 @@ func (h *Handler) checkSession(r *http.Request, touch bool) (*reqSession, error)
 		}
 		return nil, errSessionEnded
 	}
-	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, sess.InstanceID)
+	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, sess.InstanceID, sess.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("authentication profile: %w", err)
 	}

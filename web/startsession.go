@@ -65,7 +65,7 @@ func (h *Handler) StartSession(w http.ResponseWriter, r *http.Request, u identit
 		}
 		return err
 	}
-	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, u.InstanceID)
+	ap, err := h.cfg.AuthProfiles.AuthenticationProfileFor(ctx, u.InstanceID, u.ID)
 	if err != nil {
 		return fmt.Errorf("start session: authentication profile: %w", err)
 	}

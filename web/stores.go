@@ -36,12 +36,18 @@ type ProfileSource interface {
 	SecurityProfilesFor(ctx context.Context, instanceID, userID string) ([]identity.SecurityProfile, error)
 }
 
-// AuthProfileSource returns the authentication profile in force for sign-ins to an instance
-// (Connect has one default authentication profile per instance). An instance without one
-// returns the zero AuthenticationProfile (every address allowed, default timeouts), not an
-// error.
+// AuthProfileSource returns the authentication profile in force for a user (Connect: the
+// instance's default profile applies to every user unless another profile overrides it).
+// An instance without a stored profile returns its default (every address allowed, default
+// timeouts), not an error.
 type AuthProfileSource interface {
-	AuthenticationProfileFor(ctx context.Context, instanceID string) (identity.AuthenticationProfile, error)
+	// AuthenticationProfileFor returns the profile that applies to the user; userID "" asks
+	// for the instance's default.
+	AuthenticationProfileFor(ctx context.Context, instanceID, userID string) (identity.AuthenticationProfile, error)
+	// SignInAuthenticationProfile returns the profile in force for a password sign-in with the
+	// typed username, before the password is checked (the default for an unknown username);
+	// perUser reports a profile other than the default.
+	SignInAuthenticationProfile(ctx context.Context, instanceID, username string) (p identity.AuthenticationProfile, perUser bool, err error)
 }
 
 // TOTPSecret is a user's TOTP secret as stored: sealed with keyring (see TOTPSecretAAD);

@@ -223,3 +223,100 @@ func (t *txn) ListAuthenticationProfiles(ctx context.Context, instanceID, after 
 	}
 	return out, nil
 }
+
+func (t *txn) DeleteAuthenticationProfile(ctx context.Context, instanceID, profileID string) error {
+	p, err := t.GetAuthenticationProfile(ctx, instanceID, profileID)
+	if err != nil {
+		return err
+	}
+	if p.Default {
+		return apierr.InvalidRequest("the default authentication profile cannot be deleted")
+	}
+	var one int
+	err = t.row(ctx, `SELECT 1 FROM user_authentication_profiles WHERE instance_id = ? AND profile_id = ? LIMIT 1`, instanceID, profileID).Scan(&one)
+	switch {
+	case err == nil:
+		return apierr.New(apierr.CodeResourceInUse, "authentication profile %s still applies to users; assign them to another profile first", profileID)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("delete authentication profile: %w", err)
+	}
+	res, err := t.exec(ctx, `DELETE FROM authentication_profiles WHERE instance_id = ? AND id = ?`, instanceID, profileID)
+	if err := mustAffect(res, err, "authentication profile", profileID); err != nil {
+		return fmt.Errorf("delete authentication profile: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) SetUserAuthenticationProfile(ctx context.Context, instanceID, userID, profileID string) error {
+	var one int
+	err := t.row(ctx, `SELECT 1 FROM users WHERE instance_id = ? AND id = ?`, instanceID, userID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apierr.NotFound("user", userID)
+	}
+	if err != nil {
+		return fmt.Errorf("set user authentication profile: %w", err)
+	}
+	if profileID == "" {
+		if _, err := t.exec(ctx, `DELETE FROM user_authentication_profiles WHERE instance_id = ? AND user_id = ?`, instanceID, userID); err != nil {
+			return fmt.Errorf("set user authentication profile: %w", err)
+		}
+		return nil
+	}
+	p, err := t.GetAuthenticationProfile(ctx, instanceID, profileID)
+	if err != nil {
+		return err
+	}
+	if p.Default {
+		return apierr.InvalidParameter("assign the default authentication profile by clearing the user's profile")
+	}
+	_, err = t.exec(ctx, `INSERT INTO user_authentication_profiles (instance_id, user_id, profile_id) VALUES (?, ?, ?)
+		ON CONFLICT (instance_id, user_id) DO UPDATE SET profile_id = excluded.profile_id`, instanceID, userID, profileID)
+	if err != nil {
+		return fmt.Errorf("set user authentication profile: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) UserAuthenticationProfileID(ctx context.Context, instanceID, userID string) (string, error) {
+	var id string
+	err := t.row(ctx, `SELECT profile_id FROM user_authentication_profiles WHERE instance_id = ? AND user_id = ?`, instanceID, userID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("user authentication profile: %w", err)
+	}
+	return id, nil
+}
+
+func (t *txn) ListAuthenticationProfileUsers(ctx context.Context, instanceID, profileID, after string, limit int) ([]string, error) {
+	return t.stringColumn(ctx, "list authentication profile users", `SELECT user_id FROM user_authentication_profiles
+		WHERE instance_id = ? AND profile_id = ? AND user_id > ? ORDER BY user_id LIMIT ?`, instanceID, profileID, after, limit)
+}
+
+func (t *txn) AssignedAuthenticationProfileIDs(ctx context.Context, instanceID string) ([]string, error) {
+	return t.stringColumn(ctx, "assigned authentication profiles", `SELECT DISTINCT profile_id FROM user_authentication_profiles
+		WHERE instance_id = ? ORDER BY profile_id`, instanceID)
+}
+
+// stringColumn runs a query that returns one text column and collects it; what names the
+// caller in errors.
+func (t *txn) stringColumn(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	rows, err := t.rows(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}

@@ -74,6 +74,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SessionList", func(t *testing.T) { t.Parallel(); testSessionList(t, h) })
 	t.Run("Passkeys", func(t *testing.T) { t.Parallel(); testPasskeys(t, h) })
 	t.Run("AuthenticationProfiles", func(t *testing.T) { t.Parallel(); testAuthProfiles(t, h) })
+	t.Run("UserAuthenticationProfiles", func(t *testing.T) { t.Parallel(); testUserAuthProfiles(t, h) })
 	t.Run("SignInAttempts", func(t *testing.T) { t.Parallel(); testAttempts(t, h) })
 	t.Run("UserAccessKeys", func(t *testing.T) { t.Parallel(); testUserAccessKeys(t, h) })
 	t.Run("Administration", func(t *testing.T) { t.Parallel(); testAdministration(t, h) })

@@ -122,11 +122,11 @@ func testAuthProfiles(t *testing.T, h Harness) {
 	if def == identity.DefaultAuthenticationProfileID(f.b.ID) {
 		t.Fatal("two instances share a default authentication profile ID")
 	}
-	got, err := ids.AuthenticationProfileFor(ctx, f.a.ID)
+	got, err := ids.AuthenticationProfileFor(ctx, f.a.ID, "")
 	if diff := cmp.Diff(identity.DefaultAuthenticationProfile(f.a.ID, f.a.CreatedTime), got, prefixes); err != nil || diff != "" {
 		t.Errorf("default profile before it is stored: %v (-want +got):\n%s", err, diff)
 	}
-	_, err = ids.AuthenticationProfileFor(ctx, "00000000-0000-4000-8000-00000000dead")
+	_, err = ids.AuthenticationProfileFor(ctx, "00000000-0000-4000-8000-00000000dead", "")
 	wantCode(t, err, apierr.CodeResourceNotFound)
 
 	p := identity.DefaultAuthenticationProfile(f.a.ID, f.a.CreatedTime)
@@ -137,7 +137,7 @@ func testAuthProfiles(t *testing.T, h Harness) {
 	if err := f.up(func(ctx context.Context, tx store.Tx) error { return tx.PutAuthenticationProfile(ctx, p) }); err != nil {
 		t.Fatalf("PutAuthenticationProfile: %v", err)
 	}
-	got, err = ids.AuthenticationProfileFor(ctx, f.a.ID)
+	got, err = ids.AuthenticationProfileFor(ctx, f.a.ID, "")
 	if diff := cmp.Diff(p, got, prefixes); err != nil || diff != "" {
 		t.Errorf("stored profile: %v (-want +got):\n%s", err, diff)
 	}
@@ -147,7 +147,7 @@ func testAuthProfiles(t *testing.T, h Harness) {
 	if err := f.up(func(ctx context.Context, tx store.Tx) error { return tx.PutAuthenticationProfile(ctx, p2) }); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = ids.AuthenticationProfileFor(ctx, f.a.ID)
+	got, _ = ids.AuthenticationProfileFor(ctx, f.a.ID, "")
 	p2.CreatedTime = p.CreatedTime
 	if diff := cmp.Diff(p2, got, prefixes); diff != "" {
 		t.Errorf("replaced profile (-want +got):\n%s", diff)
@@ -186,5 +186,164 @@ func testAuthProfiles(t *testing.T, h Harness) {
 	})
 	if err != nil {
 		t.Error(err)
+	}
+}
+
+// testUserAuthProfiles: a user assigned to a non-default authentication profile is under that
+// profile for sign-in and sessions, everyone else under the default; the sign-in lookup by
+// username finds it; a profile with users cannot be deleted; deleting the user or the
+// instance removes the assignment; names are unique and instances isolated.
+func testUserAuthProfiles(t *testing.T, h Harness) {
+	f := newIdentityFixture(t, h, "user-auth-profiles")
+	ctx := context.Background()
+	ids := store.Identity{Store: f.s}
+	agent := f.profiles["a/Agent"]
+	u1 := f.user(f.a, "u0000000-0000-4000-8000-000000000001", "remote.one", agent.ID)
+	u2 := f.user(f.a, "u0000000-0000-4000-8000-000000000002", "office.two", agent.ID)
+	ub := f.user(f.b, "u0000000-0000-4000-8000-000000000003", "remote.one", f.profiles["b/Agent"].ID)
+	for _, u := range []identity.User{u1, u2, ub} {
+		f.createUser(t, u)
+	}
+	office := netip.MustParsePrefix("198.51.100.0/24")
+	var remote identity.AuthenticationProfile
+	err := f.up(func(ctx context.Context, tx store.Tx) error {
+		var err error
+		remote, err = store.CreateAuthenticationProfile(ctx, tx, f.a.ID, identity.AuthenticationProfile{
+			Name: "Remote agents", Description: "home networks", AllowedIPs: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")},
+			IdleTimeout: 10 * time.Minute,
+		}, t0)
+		if err != nil {
+			return err
+		}
+		if _, err := store.UpdateAuthenticationProfile(ctx, tx, f.a.ID, identity.DefaultAuthenticationProfileID(f.a.ID), t0,
+			func(p *identity.AuthenticationProfile) error { p.AllowedIPs = []netip.Prefix{office}; return nil }); err != nil {
+			return err
+		}
+		return tx.SetUserAuthenticationProfile(ctx, f.a.ID, u1.ID, remote.ID)
+	})
+	if err != nil {
+		t.Fatalf("create and assign: %v", err)
+	}
+	if remote.ID == "" || remote.Default || !remote.CreatedTime.Equal(t0) {
+		t.Errorf("created profile = %+v", remote)
+	}
+	if got, err := ids.AuthenticationProfileFor(ctx, f.a.ID, u1.ID); err != nil || got.ID != remote.ID || got.IdleTimeout != 10*time.Minute {
+		t.Errorf("profile of the assigned user = %+v, %v", got, err)
+	}
+	if got, err := ids.AuthenticationProfileFor(ctx, f.a.ID, u2.ID); err != nil || !got.Default {
+		t.Errorf("profile of an unassigned user = %+v, %v; want the default", got, err)
+	}
+	for _, c := range []struct {
+		username string
+		want     string
+		perUser  bool
+	}{{"Remote.One", remote.ID, true}, {"office.two", identity.DefaultAuthenticationProfileID(f.a.ID), false}, {"nobody", identity.DefaultAuthenticationProfileID(f.a.ID), false}} {
+		got, perUser, err := ids.SignInAuthenticationProfile(ctx, f.a.ID, c.username)
+		if err != nil || got.ID != c.want || perUser != c.perUser {
+			t.Errorf("SignInAuthenticationProfile(%q) = %s, %v, %v; want %s, %v", c.username, got.ID, perUser, err, c.want, c.perUser)
+		}
+	}
+	// The same username in instance B is under B's default.
+	if got, perUser, err := ids.SignInAuthenticationProfile(ctx, f.b.ID, "remote.one"); err != nil || perUser || got.ID != identity.DefaultAuthenticationProfileID(f.b.ID) {
+		t.Errorf("instance B's remote.one = %s, %v, %v", got.ID, perUser, err)
+	}
+	// A network check before the user is known admits what any profile in force admits.
+	for ip, ok := range map[string]bool{"203.0.113.9": true, "198.51.100.7": true, "192.0.2.1": false} {
+		err := ids.CheckSignInNetwork(ctx, f.a.ID, netip.MustParseAddr(ip))
+		if (err == nil) != ok {
+			t.Errorf("CheckSignInNetwork(%s) = %v, want admitted %v", ip, err, ok)
+		}
+	}
+	err = f.view(func(ctx context.Context, tx store.Tx) error {
+		users, err := tx.ListAuthenticationProfileUsers(ctx, f.a.ID, remote.ID, "", 10)
+		if err != nil || len(users) != 1 || users[0] != u1.ID {
+			return fmt.Errorf("users of the profile = %v, %v", users, err)
+		}
+		if users, err := tx.ListAuthenticationProfileUsers(ctx, f.b.ID, remote.ID, "", 10); err != nil || len(users) != 0 {
+			return fmt.Errorf("users of A's profile read in B = %v, %v", users, err)
+		}
+		if ids, err := tx.AssignedAuthenticationProfileIDs(ctx, f.a.ID); err != nil || len(ids) != 1 || ids[0] != remote.ID {
+			return fmt.Errorf("assigned profiles = %v, %v", ids, err)
+		}
+		all, err := store.ListAuthenticationProfiles(ctx, tx, f.a.ID, "", 10)
+		if err != nil || len(all) != 2 {
+			return fmt.Errorf("list = %d profiles, %v; want 2", len(all), err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	// Refusals: a name taken (any case), an unknown user or profile, another instance's
+	// profile, the default by ID, deleting the default or a profile in use.
+	dup := func(ctx context.Context, tx store.Tx) error {
+		_, err := store.CreateAuthenticationProfile(ctx, tx, f.a.ID, identity.AuthenticationProfile{Name: "REMOTE AGENTS"}, t0)
+		return err
+	}
+	wantCode(t, f.up(dup), apierr.CodeDuplicateResource)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		_, err := store.CreateAuthenticationProfile(ctx, tx, f.a.ID, identity.AuthenticationProfile{Name: " "}, t0)
+		return err
+	}), apierr.CodeInvalidParameter)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.SetUserAuthenticationProfile(ctx, f.a.ID, "u0000000-0000-4000-8000-00000000dead", remote.ID)
+	}), apierr.CodeResourceNotFound)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.SetUserAuthenticationProfile(ctx, f.b.ID, ub.ID, remote.ID)
+	}), apierr.CodeResourceNotFound)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.SetUserAuthenticationProfile(ctx, f.a.ID, u2.ID, identity.DefaultAuthenticationProfileID(f.a.ID))
+	}), apierr.CodeInvalidParameter)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteAuthenticationProfile(ctx, f.a.ID, identity.DefaultAuthenticationProfileID(f.a.ID))
+	}), apierr.CodeInvalidRequest)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteAuthenticationProfile(ctx, f.a.ID, remote.ID)
+	}), apierr.CodeResourceInUse)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		_, err := store.UpdateAuthenticationProfile(ctx, tx, f.a.ID, remote.ID, t0, func(p *identity.AuthenticationProfile) error {
+			p.Name = identity.DefaultAuthenticationProfileName
+			return nil
+		})
+		return err
+	}), apierr.CodeDuplicateResource)
+
+	// Deleting the user removes its assignment; then the profile can go.
+	if err := f.up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteUser(ctx, f.a.ID, u1.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteAuthenticationProfile(ctx, f.a.ID, remote.ID)
+	}); err != nil {
+		t.Fatalf("delete the profile after its last user went: %v", err)
+	}
+	if err := f.up(func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.GetAuthenticationProfile(ctx, f.a.ID, remote.ID)
+		return err
+	}); !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		t.Errorf("deleted profile read: %v", err)
+	}
+	// Assign, return to the default with "", assign again; then the instance goes with it.
+	err = f.up(func(ctx context.Context, tx store.Tx) error {
+		p, err := store.CreateAuthenticationProfile(ctx, tx, f.a.ID, identity.AuthenticationProfile{Name: "Again"}, t0)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetUserAuthenticationProfile(ctx, f.a.ID, u2.ID, p.ID); err != nil {
+			return err
+		}
+		if err := tx.SetUserAuthenticationProfile(ctx, f.a.ID, u2.ID, ""); err != nil {
+			return err
+		}
+		if id, err := tx.UserAuthenticationProfileID(ctx, f.a.ID, u2.ID); err != nil || id != "" {
+			return fmt.Errorf("after clearing: %q, %v", id, err)
+		}
+		return tx.SetUserAuthenticationProfile(ctx, f.a.ID, u2.ID, p.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteInstance(ctx, f.a.ID) }); err != nil {
+		t.Errorf("DeleteInstance with an assignment: %v", err)
 	}
 }
