@@ -214,8 +214,13 @@ func TestStartSession(t *testing.T) {
 	err = start(f.client(t), agentUser, SessionOptions{Method: "oidc"})
 	wantDenied(t, err, identity.NetworkDeniedMessage)
 	f.authProfiles.set(testInstanceID, identity.AuthenticationProfile{})
+	// The user's own profile, not the default, decides (an SSO sign-in of an assigned user).
+	f.authProfiles.set(testInstanceID+"/"+agentID, identity.AuthenticationProfile{ID: "own", AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	err = start(f.client(t), agentUser, SessionOptions{Method: "oidc"})
+	wantDenied(t, err, identity.NetworkDeniedMessage)
+	delete(f.authProfiles.m, testInstanceID+"/"+agentID)
 	evs = f.audit.find("web.login")
-	if d, nd := evs[len(evs)-2], evs[len(evs)-1]; d.Outcome != audit.OutcomeFailure || d.Details["reason"] != "disabled" ||
+	if d, nd := evs[len(evs)-3], evs[len(evs)-2]; d.Outcome != audit.OutcomeFailure || d.Details["reason"] != "disabled" ||
 		nd.Outcome != audit.OutcomeFailure || nd.Details["reason"] != "network denied" {
 		t.Errorf("refusal events %+v / %+v", d, nd)
 	}
