@@ -2,9 +2,11 @@ package agentapi
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
@@ -23,28 +25,61 @@ type QuickConnectOut struct {
 }
 
 // listQuickConnects implements GET /agent/v1/quick-connects: the quick connects an agent can
-// transfer a chat or a task with, by name. Connect shows an agent the quick connects
-// associated with the queues of its routing profile; Ringfence has no queue–quick connect
-// association yet (AssociateQueueQuickConnects is not implemented), so this is every
-// QUEUE, USER and FLOW quick connect of the instance, less those of type USER that name the
-// agent itself. PHONE_NUMBER quick connects are left out: chats and tasks cannot go to a
-// phone number, and calls are not handled here.
+// transfer a chat or a task with, by name. As in Connect, these are the quick connects
+// associated with the queues of the agent's routing profile, its default outbound queue
+// included (AssociateQueueQuickConnects; Administrator Guide, "Transfer calls to a quick
+// connect"), each once, less those of type USER that name the agent itself. PHONE_NUMBER
+// quick connects are left out: chats and tasks cannot go to a phone number, and calls are
+// not handled here. An agent without a routing profile sees none.
 func (s *Server) listQuickConnects(c *call) (any, error) {
 	inst, uid := c.caller.InstanceID, c.caller.UserID
-	types := []routing.QuickConnectType{routing.QuickConnectQueue, routing.QuickConnectUser, routing.QuickConnectFlow}
 	var recs []routing.QuickConnectRecord
 	err := c.view(s, func(ctx context.Context, tx store.Tx) error {
-		after := ""
-		for len(recs) < maxDestinations {
-			page, err := tx.ListQuickConnects(ctx, inst, types, after, 100)
-			if err != nil {
-				return err
+		u, err := tx.GetUser(ctx, inst, uid)
+		if err != nil {
+			return err
+		}
+		if u.RoutingProfileID == "" {
+			return nil
+		}
+		rp, err := tx.GetRoutingProfile(ctx, inst, u.RoutingProfileID)
+		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		queues := []string{}
+		if rp.DefaultOutboundQueueID != "" {
+			queues = append(queues, rp.DefaultOutboundQueueID)
+		}
+		for _, pq := range rp.Queues {
+			if !slices.Contains(queues, pq.QueueID) {
+				queues = append(queues, pq.QueueID)
 			}
-			recs = append(recs, page...)
-			if len(page) < 100 {
-				return nil
+		}
+		seen := map[string]bool{}
+		for _, q := range queues {
+			after := ""
+			for len(recs) < maxDestinations {
+				page, err := tx.ListQueueQuickConnects(ctx, inst, q, after, 100)
+				if apierr.HasCode(err, apierr.CodeResourceNotFound) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				for _, r := range page {
+					if !seen[r.ID] && r.Type != routing.QuickConnectPhoneNumber {
+						seen[r.ID] = true
+						recs = append(recs, r)
+					}
+				}
+				if len(page) < 100 {
+					break
+				}
+				after = page[len(page)-1].ID
 			}
-			after = page[len(page)-1].ID
 		}
 		return nil
 	})

@@ -203,9 +203,10 @@ func TestFlowPath(t *testing.T) {
 	}
 }
 
-// TestTransferDestinations: the quick connects an agent may transfer with (not PHONE_NUMBER,
-// not the USER one naming the agent itself) and the enabled queues, by name; an agent of
-// another instance sees none of instance A's.
+// TestTransferDestinations: the quick connects an agent may transfer with (those of the
+// queues of its routing profile, its default outbound queue included, each once; not
+// PHONE_NUMBER, not the USER one naming the agent itself) and the enabled queues, by name; an
+// agent of another instance sees none of instance A's.
 func TestTransferDestinations(t *testing.T) {
 	e := newEnv(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -223,8 +224,31 @@ func TestTransferDestinations(t *testing.T) {
 				return err
 			}
 		}
-		return tx.CreateQuickConnect(ctx, routing.QuickConnectRecord{InstanceID: instA, ID: "qc-flow", Name: "Callback flow", Description: "asks for a time",
-			Type: routing.QuickConnectFlow, ContactFlowID: "queue-flow", Tags: map[string]string{}, LastModified: now})
+		for _, q := range []routing.QuickConnectRecord{
+			{ID: "qc-flow", Name: "Callback flow", Description: "asks for a time", Type: routing.QuickConnectFlow, ContactFlowID: "queue-flow"},
+			{ID: "qc-hidden", Name: "Hidden", Type: routing.QuickConnectFlow, ContactFlowID: "queue-flow"},
+		} {
+			q.InstanceID, q.Tags, q.LastModified = instA, map[string]string{}, now
+			if err := tx.CreateQuickConnect(ctx, q); err != nil {
+				return err
+			}
+		}
+		// The agents' routing profile holds Support; its default outbound queue is Billing.
+		// Quick connects of both queues are offered, those of other queues are not.
+		if err := tx.CreateRoutingProfile(ctx, routing.RoutingProfileRecord{InstanceID: instA, Name: "Agents", Description: "agents",
+			RoutingProfile: routing.RoutingProfile{ID: "rp", DefaultOutboundQueueID: "q-billing",
+				MediaConcurrencies: []routing.MediaConcurrency{{Channel: "CHAT", Concurrency: 2}},
+				Queues:             []routing.ProfileQueue{{QueueID: "q-support", Channel: "CHAT", Priority: 1}}},
+			Tags: map[string]string{}, LastModified: now}); err != nil {
+			return err
+		}
+		for queue, qcs := range map[string][]string{"q-support": {"qc-billing", "qc-agent1", "qc-phone"}, "q-billing": {"qc-agent2", "qc-flow", "qc-billing"},
+			"q-old": {"qc-hidden"}} {
+			if err := tx.AssociateQueueQuickConnects(ctx, instA, queue, qcs); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,8 @@ func requireHours(ctx context.Context, tx store.Tx, instanceID, id string) error
 }
 
 // createQueue implements CreateQueue (PUT /queues/{InstanceId}). MaxContacts 0 or absent
-// means no limit. QuickConnectIds and the email members are refused (not supported yet).
+// means no limit. QuickConnectIds (at most 50) are associated with the new queue as
+// AssociateQueueQuickConnects does. The email members are refused (not supported yet).
 func (s *Server) createQueue(c *call) (any, error) {
 	inst, err := s.instanceID(c)
 	if err != nil {
@@ -102,8 +103,13 @@ func (s *Server) createQueue(c *call) (any, error) {
 	if err := checkNameDescription(in.Name, in.Description); err != nil {
 		return nil, err
 	}
-	if len(in.QuickConnectIds) > 0 {
-		return nil, unsupported("QuickConnectIds")
+	if len(in.QuickConnectIds) > maxQuickConnectIDs {
+		return nil, apierr.InvalidParameter(fmt.Sprintf("QuickConnectIds holds at most %d IDs", maxQuickConnectIDs))
+	}
+	for _, id := range in.QuickConnectIds {
+		if err := checkBodyID("QuickConnectIds", id); err != nil {
+			return nil, err
+		}
 	}
 	if len(in.EmailAddressesConfig) > 0 || in.OutboundEmailConfig != nil {
 		return nil, unsupported("email configuration")
@@ -135,7 +141,13 @@ func (s *Server) createQueue(c *call) (any, error) {
 		if err := s.applyOutboundCaller(ctx, tx, &q, in.OutboundCallerConfig); err != nil {
 			return err
 		}
-		return tx.CreateQueue(ctx, q)
+		if err := tx.CreateQueue(ctx, q); err != nil {
+			return err
+		}
+		if len(in.QuickConnectIds) == 0 {
+			return nil
+		}
+		return tx.AssociateQueueQuickConnects(ctx, inst, q.ID, in.QuickConnectIds)
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/routing"
@@ -11,15 +12,29 @@ import (
 )
 
 // quickConnectOperations are the quick-connect operations (Amazon Connect API reference:
-// CreateQuickConnect, DescribeQuickConnect, ListQuickConnects, DeleteQuickConnect).
+// CreateQuickConnect, DescribeQuickConnect, ListQuickConnects, UpdateQuickConnectName,
+// UpdateQuickConnectConfig, DeleteQuickConnect) and the association of quick connects with
+// queues (AssociateQueueQuickConnects, DisassociateQueueQuickConnects,
+// ListQueueQuickConnects), which decides what agents see: the quick connects of the queues in
+// their routing profile, its default outbound queue included (Administrator Guide, "Transfer
+// calls to a quick connect").
 func quickConnectOperations() []operation {
 	return []operation{
 		{name: "CreateQuickConnect", pattern: "PUT /quick-connects/{InstanceId}", handle: (*Server).createQuickConnect},
 		{name: "DescribeQuickConnect", pattern: "GET /quick-connects/{InstanceId}/{QuickConnectId}", handle: (*Server).describeQuickConnect},
 		{name: "ListQuickConnects", pattern: "GET /quick-connects/{InstanceId}", handle: (*Server).listQuickConnects},
+		{name: "UpdateQuickConnectName", pattern: "POST /quick-connects/{InstanceId}/{QuickConnectId}/name", handle: (*Server).updateQuickConnectName},
+		{name: "UpdateQuickConnectConfig", pattern: "POST /quick-connects/{InstanceId}/{QuickConnectId}/config", handle: (*Server).updateQuickConnectConfig},
 		{name: "DeleteQuickConnect", pattern: "DELETE /quick-connects/{InstanceId}/{QuickConnectId}", handle: (*Server).deleteQuickConnect},
+		{name: "AssociateQueueQuickConnects", pattern: "POST /queues/{InstanceId}/{QueueId}/associate-quick-connects", handle: (*Server).associateQueueQuickConnects},
+		{name: "DisassociateQueueQuickConnects", pattern: "POST /queues/{InstanceId}/{QueueId}/disassociate-quick-connects", handle: (*Server).disassociateQueueQuickConnects},
+		{name: "ListQueueQuickConnects", pattern: "GET /queues/{InstanceId}/{QueueId}/quick-connects", handle: (*Server).listQueueQuickConnects},
 	}
 }
+
+// maxQuickConnectIDs is the most QuickConnectIds one association request takes (Connect's
+// AssociateQueueQuickConnects: 1–50).
+const maxQuickConnectIDs = 50
 
 // e164 is an E.164 number: "+", a country code not starting with 0, at most 15 digits in all
 // (ITU-T E.164 §6; Connect's PhoneNumberQuickConnectConfig.PhoneNumber).
@@ -269,4 +284,216 @@ func (s *Server) deleteQuickConnect(c *call) (any, error) {
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// updateQuickConnect reads the path's quick connect, lets change modify it, stamps
+// LastModifiedTime and stores it, in one audited transaction.
+func (s *Server) updateQuickConnect(c *call, change func(ctx context.Context, tx store.Tx, q *routing.QuickConnectRecord) error) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.pathResourceID(c, "QuickConnectId", inst, arnQuickConnect)
+	if err != nil {
+		return nil, err
+	}
+	c.ev.Resource = s.resourceARN(inst, arnQuickConnect, id)
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		q, err := tx.GetQuickConnect(ctx, inst, id)
+		if err != nil {
+			return err
+		}
+		if err := change(ctx, tx, &q); err != nil {
+			return err
+		}
+		q.LastModified = s.now()
+		return tx.UpdateQuickConnect(ctx, q)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// updateQuickConnectName implements UpdateQuickConnectName (POST
+// /quick-connects/{InstanceId}/{QuickConnectId}/name): Name (1–127 characters, unique in the
+// instance) and Description (0–250), each changed when present; at least one is required.
+func (s *Server) updateQuickConnectName(c *call) (any, error) {
+	var in struct {
+		Name        *string `json:"Name"`
+		Description *string `json:"Description"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if in.Name == nil && in.Description == nil {
+		return nil, apierr.InvalidParameter("Name or Description is required")
+	}
+	if err := checkNameDescription(in.Name, in.Description); err != nil {
+		return nil, err
+	}
+	return s.updateQuickConnect(c, func(_ context.Context, _ store.Tx, q *routing.QuickConnectRecord) error {
+		if in.Name != nil {
+			q.Name = *in.Name
+		}
+		if in.Description != nil {
+			q.Description = *in.Description
+		}
+		return nil
+	})
+}
+
+// updateQuickConnectConfig implements UpdateQuickConnectConfig (POST
+// /quick-connects/{InstanceId}/{QuickConnectId}/config): QuickConnectConfig replaces the type
+// and destination, checked as CreateQuickConnect checks them.
+func (s *Server) updateQuickConnectConfig(c *call) (any, error) {
+	var in struct {
+		QuickConnectConfig *quickConnectConfigJSON `json:"QuickConnectConfig"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	if in.QuickConnectConfig == nil {
+		return nil, apierr.InvalidParameter("QuickConnectConfig is required")
+	}
+	return s.updateQuickConnect(c, func(ctx context.Context, tx store.Tx, q *routing.QuickConnectRecord) error {
+		q.UserID, q.QueueID, q.ContactFlowID, q.PhoneNumber = "", "", "", ""
+		return s.quickConnectTarget(ctx, tx, q, *in.QuickConnectConfig)
+	})
+}
+
+// queueQuickConnectIDs reads the path's queue and the body's QuickConnectIds (1–50 IDs) of
+// an association request.
+func (s *Server) queueQuickConnectIDs(c *call) (inst, queueID string, ids []string, err error) {
+	if inst, err = s.instanceID(c); err != nil {
+		return "", "", nil, err
+	}
+	if queueID, err = s.pathResourceID(c, "QueueId", inst, arnQueue); err != nil {
+		return "", "", nil, err
+	}
+	c.ev.Resource = s.resourceARN(inst, arnQueue, queueID)
+	var in struct {
+		QuickConnectIds []string `json:"QuickConnectIds"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return "", "", nil, err
+	}
+	if len(in.QuickConnectIds) == 0 || len(in.QuickConnectIds) > maxQuickConnectIDs {
+		return "", "", nil, apierr.InvalidParameter(fmt.Sprintf("QuickConnectIds must hold 1 to %d IDs", maxQuickConnectIDs))
+	}
+	for _, id := range in.QuickConnectIds {
+		if err := checkBodyID("QuickConnectIds", id); err != nil {
+			return "", "", nil, err
+		}
+	}
+	c.ev.Details = map[string]string{"quick_connects": strconv.Itoa(len(in.QuickConnectIds))}
+	return inst, queueID, in.QuickConnectIds, nil
+}
+
+// associateQueueQuickConnects implements AssociateQueueQuickConnects (POST
+// /queues/{InstanceId}/{QueueId}/associate-quick-connects, {"QuickConnectIds": [...]}, 1–50):
+// agents whose routing profile holds the queue (or has it as default outbound queue) see
+// these quick connects. An unknown quick connect is ResourceNotFoundException and nothing is
+// associated; an existing association is kept.
+func (s *Server) associateQueueQuickConnects(c *call) (any, error) {
+	inst, queueID, ids, err := s.queueQuickConnectIDs(c)
+	if err != nil {
+		return nil, err
+	}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if err := requireInstance(ctx, tx, inst); err != nil {
+			return err
+		}
+		if err := tx.AssociateQueueQuickConnects(ctx, inst, queueID, ids); err != nil {
+			return err
+		}
+		return s.touchQueue(ctx, tx, inst, queueID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// disassociateQueueQuickConnects implements DisassociateQueueQuickConnects (POST
+// /queues/{InstanceId}/{QueueId}/disassociate-quick-connects, {"QuickConnectIds": [...]},
+// 1–50). IDs not associated are ignored.
+func (s *Server) disassociateQueueQuickConnects(c *call) (any, error) {
+	inst, queueID, ids, err := s.queueQuickConnectIDs(c)
+	if err != nil {
+		return nil, err
+	}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
+		if err := requireInstance(ctx, tx, inst); err != nil {
+			return err
+		}
+		if err := tx.DisassociateQueueQuickConnects(ctx, inst, queueID, ids); err != nil {
+			return err
+		}
+		return s.touchQueue(ctx, tx, inst, queueID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// touchQueue sets the queue's LastModifiedTime to now (an association changed), which
+// ListQueueQuickConnects answers as its LastModifiedTime.
+func (s *Server) touchQueue(ctx context.Context, tx store.Tx, inst, queueID string) error {
+	q, err := tx.GetQueue(ctx, inst, queueID)
+	if err != nil {
+		return err
+	}
+	q.LastModified = s.now()
+	return tx.UpdateQueue(ctx, q)
+}
+
+// listQueueQuickConnects implements ListQueueQuickConnects (GET
+// /queues/{InstanceId}/{QueueId}/quick-connects?maxResults=&nextToken=, maxResults 1–100,
+// default 100): QuickConnectSummaryList in ID order, with the queue's LastModifiedTime and
+// LastModifiedRegion.
+func (s *Server) listQueueQuickConnects(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	queueID, err := s.pathResourceID(c, "QueueId", inst, arnQueue)
+	if err != nil {
+		return nil, err
+	}
+	p, err := readPage(c, "qqc", 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		page  []routing.QuickConnectRecord
+		queue routing.QueueRecord
+	)
+	err = c.view(s, func(ctx context.Context, tx store.Tx) error {
+		if err := requireInstance(ctx, tx, inst); err != nil {
+			return err
+		}
+		var err error
+		if queue, err = tx.GetQueue(ctx, inst, queueID); err != nil {
+			return err
+		}
+		page, err = tx.ListQueueQuickConnects(ctx, inst, queueID, p.after, p.limit+1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"LastModifiedTime": epochSeconds(queue.LastModified), "LastModifiedRegion": s.cfg.Region}
+	if len(page) > p.limit {
+		page = page[:p.limit]
+		out["NextToken"] = pageToken("qqc", page[p.limit-1].ID)
+	}
+	items := []map[string]any{}
+	for _, q := range page {
+		items = append(items, map[string]any{"Id": q.ID, "Arn": s.resourceARN(inst, arnQuickConnect, q.ID), "Name": q.Name,
+			"QuickConnectType": string(q.Type), "LastModifiedTime": epochSeconds(q.LastModified), "LastModifiedRegion": s.cfg.Region})
+	}
+	out["QuickConnectSummaryList"] = items
+	return out, nil
 }

@@ -77,7 +77,7 @@ func TestRoutingBadInput(t *testing.T) {
 		{"hours name with a control character", "PUT", "/hours-of-operations/" + inst, `{"Name":"a\u0007b","TimeZone":"UTC","Config":[]}`, "InvalidParameterException", "control"},
 		{"hours with parents", "PUT", "/hours-of-operations/" + inst, `{"Name":"h","TimeZone":"UTC","Config":[],"ParentHoursOfOperationConfigs":[{"HoursOfOperationId":"x"}]}`, "InvalidParameterException", "not supported"},
 		{"queue with negative max contacts", "PUT", "/queues/" + inst, `{"Name":"q","HoursOfOperationId":"h","MaxContacts":-1}`, "InvalidParameterException", "MaxContacts"},
-		{"queue with quick connects", "PUT", "/queues/" + inst, `{"Name":"q","HoursOfOperationId":"h","QuickConnectIds":["x"]}`, "InvalidParameterException", "QuickConnectIds"},
+		{"queue with quick connects", "PUT", "/queues/" + inst, `{"Name":"q","HoursOfOperationId":"h","QuickConnectIds":["` + strings.Repeat(`x","`, 50) + `x"]}`, "InvalidParameterException", "QuickConnectIds"},
 		{"queue name as a number", "PUT", "/queues/" + inst, `{"Name":5,"HoursOfOperationId":"h"}`, "InvalidRequestException", "Name"},
 		{"profile without description", "PUT", "/routing-profiles/" + inst, `{"Name":"p","DefaultOutboundQueueId":"q","MediaConcurrencies":[{"Channel":"CHAT","Concurrency":1}]}`, "InvalidParameterException", "Description"},
 		{"profile without channels", "PUT", "/routing-profiles/" + inst, `{"Name":"p","Description":"d","DefaultOutboundQueueId":"q","MediaConcurrencies":[]}`, "InvalidParameterException", "MediaConcurrencies"},

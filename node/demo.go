@@ -217,12 +217,63 @@ func (n *Node) SeedDemoRouting(ctx context.Context, instanceID string) (string, 
 		}
 		profileID = p.ID
 	}
+	if err := n.seedDemoQuickConnects(ctx, instanceID, now, map[string]string{provision.BasicQueueName: basicQueue, DemoQueueName: supportQueue}); err != nil {
+		return "", err
+	}
 	if rt, err := n.runtime(); err == nil {
 		if err := rt.Contacts.RefreshRouting(ctx, instanceID); err != nil {
 			return "", err
 		}
 	}
 	return profileID, nil
+}
+
+// seedDemoQuickConnects gives the demo a QUEUE quick connect to each of its queues (named
+// after the queue, through the instance's "Default queue transfer" flow) and associates every
+// one with both queues, so demo agents see them when they transfer. Quick connects that exist
+// by name are left as they are. Audited with actor "host".
+func (n *Node) seedDemoQuickConnects(ctx context.Context, instanceID string, now time.Time, queues map[string]string) error {
+	flowID, err := n.findFlowByName(ctx, instanceID, flow.KindFlow, "Default queue transfer")
+	if err != nil || flowID == "" {
+		return fmt.Errorf("demo quick connects: the queue transfer flow: %v", err)
+	}
+	instARN := instance.ARN(n.Config.Region, n.AccountID, instanceID)
+	var ids []string
+	for _, name := range []string{provision.BasicQueueName, DemoQueueName} {
+		var existing string
+		err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+			all, err := tx.ListQuickConnects(ctx, instanceID, []routing.QuickConnectType{routing.QuickConnectQueue}, "", 1000)
+			for _, q := range all {
+				if q.Name == name {
+					existing = q.ID
+				}
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("demo quick connects: %w", err)
+		}
+		if existing != "" {
+			ids = append(ids, existing)
+			continue
+		}
+		q := routing.QuickConnectRecord{InstanceID: instanceID, ID: api.NewID(), Name: name, Description: "Transfer to the " + name + " queue",
+			Type: routing.QuickConnectQueue, QueueID: queues[name], ContactFlowID: flowID, Tags: map[string]string{"sample": "true"}, LastModified: now}
+		ev := hostEvent("host.seed_demo", "CreateQuickConnect", instanceID, instARN+"/transfer-destination/"+q.ID)
+		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.CreateQuickConnect(ctx, q) }); err != nil {
+			return fmt.Errorf("demo quick connect %s: %w", name, err)
+		}
+		ids = append(ids, q.ID)
+	}
+	for _, queue := range queues {
+		ev := hostEvent("host.seed_demo", "AssociateQueueQuickConnects", instanceID, instARN+"/queue/"+queue)
+		if err := n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
+			return tx.AssociateQueueQuickConnects(ctx, instanceID, queue, ids)
+		}); err != nil {
+			return fmt.Errorf("demo quick connects: %w", err)
+		}
+	}
+	return nil
 }
 
 // assignDemoProfile gives the demo agents the demo routing profile, unless they were given

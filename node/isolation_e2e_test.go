@@ -117,10 +117,16 @@ var opProbes = map[string]opProbe{
 	"UpdateQueueStatus":               {body: `{"Status":"ENABLED"}`},
 	"UpdateQueueOutboundCallerConfig": {body: `{"OutboundCallerConfig":{"OutboundCallerIdName":"probe"}}`},
 	// Quick connects.
-	"CreateQuickConnect":   {body: `{"Name":"Probe QC","QuickConnectConfig":{"QuickConnectType":"QUEUE","QueueConfig":{"QueueId":"{QueueId}","ContactFlowId":"{ContactFlowId}"}}}`},
-	"DescribeQuickConnect": {},
-	"ListQuickConnects":    {},
-	"DeleteQuickConnect":   {},
+	"CreateQuickConnect":       {body: `{"Name":"Probe QC","QuickConnectConfig":{"QuickConnectType":"QUEUE","QueueConfig":{"QueueId":"{QueueId}","ContactFlowId":"{ContactFlowId}"}}}`},
+	"DescribeQuickConnect":     {},
+	"ListQuickConnects":        {},
+	"DeleteQuickConnect":       {},
+	"UpdateQuickConnectName":   {body: `{"Name":"Probe QC name"}`},
+	"UpdateQuickConnectConfig": {body: `{"QuickConnectConfig":{"QuickConnectType":"PHONE_NUMBER","PhoneConfig":{"PhoneNumber":"+14155550101"}}}`},
+	// Queue quick connects.
+	"AssociateQueueQuickConnects":    {body: `{"QuickConnectIds":["{QuickConnectId}"]}`},
+	"DisassociateQueueQuickConnects": {body: `{"QuickConnectIds":["{QuickConnectId}"]}`},
+	"ListQueueQuickConnects":         {},
 	// Routing profiles.
 	"CreateRoutingProfile":                     {body: `{"Name":"Probe RP","Description":"p","DefaultOutboundQueueId":"{QueueId}","MediaConcurrencies":[{"Channel":"CHAT","Concurrency":1}]}`},
 	"DescribeRoutingProfile":                   {},

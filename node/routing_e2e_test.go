@@ -563,6 +563,50 @@ func TestAWSCLIRouting(t *testing.T) {
 	if err := json.Unmarshal(out, &dq); err != nil || dq.Queue.Name != "CLI queue" || dq.Queue.MaxContacts != 7 || dq.Queue.Status != "ENABLED" {
 		t.Errorf("describe-queue = %s (%v)", out, err)
 	}
+	// A quick connect to the new queue, associated with BasicQueue, renamed, then
+	// disassociated.
+	out, err = awsRun(t, bin, tn, "list-contact-flows", "--instance-id", tn.boot.InstanceID, "--contact-flow-types", "QUEUE_TRANSFER")
+	var fl struct{ ContactFlowSummaryList []struct{ Id string } }
+	if err != nil || json.Unmarshal(out, &fl) != nil || len(fl.ContactFlowSummaryList) != 1 {
+		t.Fatalf("list-contact-flows QUEUE_TRANSFER: %v: %s", err, out)
+	}
+	out, err = awsRun(t, bin, tn, "create-quick-connect", "--instance-id", tn.boot.InstanceID, "--name", "To CLI queue",
+		"--quick-connect-config", `{"QuickConnectType":"QUEUE","QueueConfig":{"QueueId":"`+created.QueueId+`","ContactFlowId":"`+fl.ContactFlowSummaryList[0].Id+`"}}`)
+	var qc struct{ QuickConnectId string }
+	if err != nil || json.Unmarshal(out, &qc) != nil || qc.QuickConnectId == "" {
+		t.Fatalf("create-quick-connect: %v: %s", err, out)
+	}
+	basic := ""
+	for _, q := range ql.QueueSummaryList {
+		if q.Name == "BasicQueue" {
+			basic = q.Id
+		}
+	}
+	if out, err := awsRun(t, bin, tn, "associate-queue-quick-connects", "--instance-id", tn.boot.InstanceID, "--queue-id", basic,
+		"--quick-connect-ids", qc.QuickConnectId); err != nil {
+		t.Fatalf("associate-queue-quick-connects: %v: %s", err, out)
+	}
+	if out, err := awsRun(t, bin, tn, "update-quick-connect-name", "--instance-id", tn.boot.InstanceID, "--quick-connect-id", qc.QuickConnectId,
+		"--name", "Escalate to CLI queue"); err != nil {
+		t.Fatalf("update-quick-connect-name: %v: %s", err, out)
+	}
+	out, err = awsRun(t, bin, tn, "list-queue-quick-connects", "--instance-id", tn.boot.InstanceID, "--queue-id", basic)
+	var lqc struct {
+		QuickConnectSummaryList []struct{ Id, Name, QuickConnectType string }
+	}
+	if err != nil || json.Unmarshal(out, &lqc) != nil || len(lqc.QuickConnectSummaryList) != 1 ||
+		lqc.QuickConnectSummaryList[0].Name != "Escalate to CLI queue" || lqc.QuickConnectSummaryList[0].QuickConnectType != "QUEUE" {
+		t.Errorf("list-queue-quick-connects: %v: %s", err, out)
+	}
+	if out, err := awsRun(t, bin, tn, "disassociate-queue-quick-connects", "--instance-id", tn.boot.InstanceID, "--queue-id", basic,
+		"--quick-connect-ids", qc.QuickConnectId); err != nil {
+		t.Fatalf("disassociate-queue-quick-connects: %v: %s", err, out)
+	}
+	if out, err := awsRun(t, bin, tn, "list-queue-quick-connects", "--instance-id", tn.boot.InstanceID, "--queue-id", basic); err != nil ||
+		!strings.Contains(string(out), `"QuickConnectSummaryList": []`) {
+		t.Errorf("list-queue-quick-connects after disassociating: %v: %s", err, out)
+	}
+
 	out, err = awsRun(t, bin, tn, "create-routing-profile", "--instance-id", tn.boot.InstanceID, "--name", "CLI profile", "--description", "x",
 		"--default-outbound-queue-id", created.QueueId, "--media-concurrencies", "Channel=CHAT,Concurrency=11")
 	if err == nil || !strings.Contains(string(out), "InvalidParameterException") {

@@ -2,6 +2,8 @@ package node_test
 
 import (
 	"context"
+	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -148,10 +150,9 @@ func TestDemoRouting(t *testing.T) {
 	ctx := context.Background()
 	c := tn.sdk(tn.boot.SecretAccessKey.Reveal())
 	inst := tn.boot.InstanceID
-	for range 2 {
-		if _, err := tn.n.SeedDemoUsers(ctx, inst); err != nil {
-			t.Fatalf("SeedDemoUsers: %v", err)
-		}
+	people := demoUsers(t, tn)
+	if _, err := tn.n.SeedDemoUsers(ctx, inst); err != nil {
+		t.Fatalf("SeedDemoUsers again: %v", err)
 	}
 	support := queueIDByName(t, c, inst, node.DemoQueueName)
 	basic := queueIDByName(t, c, inst, "BasicQueue")
@@ -205,5 +206,32 @@ func TestDemoRouting(t *testing.T) {
 		if got := aws.ToString(du.User.RoutingProfileId); (got == profileID) != isAgent {
 			t.Errorf("%s has routing profile %s", aws.ToString(u.Username), got)
 		}
+	}
+	// Both demo queues offer a quick connect to each of them (seeded once, though seeded
+	// twice), which is what the demo agents see when they transfer.
+	for _, q := range []string{basic, support} {
+		qcs, err := c.ListQueueQuickConnects(ctx, &connect.ListQueueQuickConnectsInput{InstanceId: aws.String(inst), QueueId: aws.String(q)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, qc := range qcs.QuickConnectSummaryList {
+			names = append(names, aws.ToString(qc.Name))
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, []string{"BasicQueue", node.DemoQueueName}) {
+			t.Errorf("quick connects of queue %s: %v", q, names)
+		}
+	}
+	p := tn.person(t)
+	if got := p.signIn("demo", "agent1", people["agent1"].Password.Reveal()); got != "/ui/" {
+		t.Fatalf("agent1 sign-in: %s", got)
+	}
+	var offered struct {
+		QuickConnects []struct{ Name, QuickConnectType string }
+	}
+	if st, code := p.agentAPI(http.MethodGet, "/agent/v1/quick-connects", nil, &offered); st != 200 || len(offered.QuickConnects) != 2 ||
+		offered.QuickConnects[0].Name != "BasicQueue" || offered.QuickConnects[1].Name != node.DemoQueueName {
+		t.Errorf("agent1's quick connects: %d %s %+v", st, code, offered)
 	}
 }

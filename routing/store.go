@@ -266,8 +266,21 @@ type QuickConnectStore interface {
 	GetQuickConnect(ctx context.Context, instanceID, id string) (QuickConnectRecord, error)
 	// ListQuickConnects is restricted to the given types when types is not empty.
 	ListQuickConnects(ctx context.Context, instanceID string, types []QuickConnectType, after string, limit int) ([]QuickConnectRecord, error)
-	// DeleteQuickConnect removes a quick connect.
+	// DeleteQuickConnect removes a quick connect and its queue associations.
 	DeleteQuickConnect(ctx context.Context, instanceID, id string) error
+	// UpdateQuickConnect replaces every mutable field of an existing quick connect (name,
+	// description, type and destination, tags, LastModified).
+	UpdateQuickConnect(ctx context.Context, q QuickConnectRecord) error
+	// AssociateQueueQuickConnects associates the quick connects with the queue; an
+	// association that exists is left as it is. Unknown queue or quick connect:
+	// ResourceNotFoundException, and nothing is associated.
+	AssociateQueueQuickConnects(ctx context.Context, instanceID, queueID string, quickConnectIDs []string) error
+	// DisassociateQueueQuickConnects removes the associations; one that does not exist is
+	// ignored. Unknown queue: ResourceNotFoundException.
+	DisassociateQueueQuickConnects(ctx context.Context, instanceID, queueID string, quickConnectIDs []string) error
+	// ListQueueQuickConnects returns up to limit quick connects associated with the queue
+	// with IDs after after, in ID order. Unknown queue: ResourceNotFoundException.
+	ListQueueQuickConnects(ctx context.Context, instanceID, queueID, after string, limit int) ([]QuickConnectRecord, error)
 }
 
 // ConfigStore is the routing configuration of every instance: the part of store.Tx this

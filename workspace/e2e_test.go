@@ -265,6 +265,17 @@ func (e *e2e) seed() {
 			Type: routing.QuickConnectQueue, QueueID: "q-billing", Tags: map[string]string{}, LastModified: now}); err != nil {
 			return err
 		}
+		// The agent's routing profile holds Support, whose quick connects the agent is offered.
+		if err := tx.CreateRoutingProfile(ctx, routing.RoutingProfileRecord{InstanceID: testInstance, Name: "Agents", Description: "agents",
+			RoutingProfile: routing.RoutingProfile{ID: "rp", DefaultOutboundQueueID: "q-support",
+				MediaConcurrencies: []routing.MediaConcurrency{{Channel: "CHAT", Concurrency: 3}, {Channel: "TASK", Concurrency: 1}},
+				Queues:             []routing.ProfileQueue{{QueueID: "q-support", Channel: "CHAT", Priority: 1}, {QueueID: "q-support", Channel: "TASK", Priority: 1}}},
+			Tags: map[string]string{}, LastModified: now}); err != nil {
+			return err
+		}
+		if err := tx.AssociateQueueQuickConnects(ctx, testInstance, "q-support", []string{"qc-billing"}); err != nil {
+			return err
+		}
 		return tx.CreateUser(ctx, identity.User{ID: "agent1", InstanceID: testInstance, Username: "agent1",
 			IdentityInfo: identity.IdentityInfo{FirstName: "Ada", LastName: "Agent"}, PhoneConfig: identity.PhoneConfig{PhoneType: identity.PhoneTypeSoftPhone},
 			RoutingProfileID: "rp", Tags: map[string]string{}, CreatedTime: now, LastModifiedTime: now})

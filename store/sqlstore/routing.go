@@ -127,7 +127,7 @@ func (t *txn) written(err error, op, kind, name string) error {
 // references between these tables do not cascade (a queue in use must not vanish with its
 // hours), so the instance's ON DELETE CASCADE alone would trip them on PostgreSQL.
 func (t *txn) deleteRoutingConfig(ctx context.Context, instanceID string) error {
-	for _, table := range []string{"quick_connects", "user_statuses", "agent_statuses", "routing_profile_queues", "routing_profiles",
+	for _, table := range []string{"queue_quick_connects", "quick_connects", "user_statuses", "agent_statuses", "routing_profile_queues", "routing_profiles",
 		"queues", "hours_of_operation_overrides", "hours_of_operation"} {
 		if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE instance_id = ?`, instanceID); err != nil {
 			return fmt.Errorf("delete %s: %w", table, err)
@@ -578,4 +578,81 @@ func (t *txn) DeleteQuickConnect(ctx context.Context, instanceID, id string) err
 		return fmt.Errorf("delete quick connect: %w", err)
 	}
 	return nil
+}
+
+func (t *txn) UpdateQuickConnect(ctx context.Context, q routing.QuickConnectRecord) error {
+	tags, err := encodeTags(q.Tags)
+	if err != nil {
+		return fmt.Errorf("update quick connect: %w", err)
+	}
+	res, err := t.exec(ctx, `UPDATE quick_connects SET name = ?, description = ?, type = ?, user_id = ?, queue_id = ?, contact_flow_id = ?,
+		phone_number = ?, tags = ?, last_modified_ms = ? WHERE instance_id = ? AND id = ?`,
+		q.Name, q.Description, string(q.Type), q.UserID, q.QueueID, q.ContactFlowID, q.PhoneNumber, tags, ms(q.LastModified), q.InstanceID, q.ID)
+	if err := t.written(err, "update quick connect", "quick connect", q.Name); err != nil {
+		return err
+	}
+	return mustAffect(res, nil, "quick connect", q.ID)
+}
+
+// requireQueue answers ResourceNotFoundException for a queue the instance does not have.
+func (t *txn) requireQueue(ctx context.Context, instanceID, queueID string) error {
+	var one int
+	err := t.row(ctx, `SELECT 1 FROM queues WHERE instance_id = ? AND id = ?`, instanceID, queueID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apierr.NotFound("queue", queueID)
+	}
+	return err
+}
+
+func (t *txn) AssociateQueueQuickConnects(ctx context.Context, instanceID, queueID string, ids []string) error {
+	if err := t.requireQueue(ctx, instanceID, queueID); err != nil {
+		return fmt.Errorf("associate queue quick connects: %w", err)
+	}
+	for _, id := range ids {
+		var one int
+		err := t.row(ctx, `SELECT 1 FROM quick_connects WHERE instance_id = ? AND id = ?`, instanceID, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apierr.NotFound("quick connect", id)
+		}
+		if err != nil {
+			return fmt.Errorf("associate queue quick connects: %w", err)
+		}
+		if _, err := t.exec(ctx, `INSERT INTO queue_quick_connects (instance_id, queue_id, quick_connect_id) VALUES (?, ?, ?)
+			ON CONFLICT (instance_id, queue_id, quick_connect_id) DO NOTHING`, instanceID, queueID, id); err != nil {
+			return fmt.Errorf("associate queue quick connects: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *txn) DisassociateQueueQuickConnects(ctx context.Context, instanceID, queueID string, ids []string) error {
+	if err := t.requireQueue(ctx, instanceID, queueID); err != nil {
+		return fmt.Errorf("disassociate queue quick connects: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := t.exec(ctx, `DELETE FROM queue_quick_connects WHERE instance_id = ? AND queue_id = ? AND quick_connect_id = ?`,
+			instanceID, queueID, id); err != nil {
+			return fmt.Errorf("disassociate queue quick connects: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *txn) ListQueueQuickConnects(ctx context.Context, instanceID, queueID, after string, limit int) ([]routing.QuickConnectRecord, error) {
+	if err := t.requireQueue(ctx, instanceID, queueID); err != nil {
+		return nil, fmt.Errorf("list queue quick connects: %w", err)
+	}
+	rows, err := t.rows(ctx, `SELECT `+qualified("q.", quickConnectCols)+` FROM queue_quick_connects a
+		JOIN quick_connects q ON q.instance_id = a.instance_id AND q.id = a.quick_connect_id
+		WHERE a.instance_id = ? AND a.queue_id = ? AND a.quick_connect_id > ? ORDER BY a.quick_connect_id LIMIT ?`, instanceID, queueID, after, limit)
+	return collect(rows, err, "queue quick connects", scanQuickConnect)
+}
+
+// qualified prefixes every column of a comma-separated column list with prefix ("q.").
+func qualified(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }

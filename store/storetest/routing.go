@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -384,10 +385,62 @@ func testRoutingQuickConnects(t *testing.T, h Harness) {
 	if got := list(f.b.ID); len(got) != 0 {
 		t.Errorf("instance B lists %d quick connects of instance A", len(got))
 	}
+	// Update replaces the mutable fields; a name taken is refused.
+	upd := want[1]
+	upd.Name, upd.Description, upd.Type, upd.UserID, upd.QueueID = "To Ann's queue", "", routing.QuickConnectQueue, "", q1.ID
+	f.mustUp(func(ctx context.Context, tx store.Tx) error { return tx.UpdateQuickConnect(ctx, upd) })
+	if got := list(f.a.ID)[1]; !cmp.Equal(upd, got) {
+		t.Errorf("after UpdateQuickConnect: %+v, want %+v", got, upd)
+	}
+	taken := upd
+	taken.Name = "Head office"
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error { return tx.UpdateQuickConnect(ctx, taken) }), apierr.CodeDuplicateResource)
+	gone := upd
+	gone.ID = "c404"
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error { return tx.UpdateQuickConnect(ctx, gone) }), apierr.CodeResourceNotFound)
+
+	// Queue associations: idempotent, all or nothing, per instance; deleting a quick
+	// connect removes its associations.
+	queueQCs := func(inst, queue string) ([]string, error) {
+		var ids []string
+		err := f.view(func(ctx context.Context, tx store.Tx) error {
+			got, err := tx.ListQueueQuickConnects(ctx, inst, queue, "", 10)
+			for _, q := range got {
+				ids = append(ids, q.ID)
+			}
+			return err
+		})
+		return ids, err
+	}
+	f.mustUp(func(ctx context.Context, tx store.Tx) error {
+		return tx.AssociateQueueQuickConnects(ctx, f.a.ID, q1.ID, []string{"c3", "c1"})
+	})
+	f.mustUp(func(ctx context.Context, tx store.Tx) error {
+		return tx.AssociateQueueQuickConnects(ctx, f.a.ID, q1.ID, []string{"c1", "c2"})
+	})
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.AssociateQueueQuickConnects(ctx, f.a.ID, q1.ID, []string{"c404"})
+	}), apierr.CodeResourceNotFound)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error {
+		return tx.AssociateQueueQuickConnects(ctx, f.b.ID, q1.ID, []string{"c1"})
+	}), apierr.CodeResourceNotFound)
+	if ids, err := queueQCs(f.a.ID, q1.ID); err != nil || strings.Join(ids, ",") != "c1,c2,c3" {
+		t.Errorf("ListQueueQuickConnects = %v, %v; want c1,c2,c3", ids, err)
+	}
+	if _, err := queueQCs(f.b.ID, q1.ID); !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		t.Errorf("instance A's queue listed in B: %v", err)
+	}
+	f.mustUp(func(ctx context.Context, tx store.Tx) error {
+		return tx.DisassociateQueueQuickConnects(ctx, f.a.ID, q1.ID, []string{"c2", "c404"})
+	})
+	if ids, _ := queueQCs(f.a.ID, q1.ID); strings.Join(ids, ",") != "c1,c3" {
+		t.Errorf("after disassociating c2: %v", ids)
+	}
+
 	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteQuickConnect(ctx, f.b.ID, "c1") }), apierr.CodeResourceNotFound)
 	f.mustUp(func(ctx context.Context, tx store.Tx) error { return tx.DeleteQuickConnect(ctx, f.a.ID, "c1") })
-	wantCode(t, f.view(func(ctx context.Context, tx store.Tx) error {
-		_, err := tx.GetQuickConnect(ctx, f.a.ID, "c1")
-		return err
-	}), apierr.CodeResourceNotFound)
+	if ids, _ := queueQCs(f.a.ID, q1.ID); strings.Join(ids, ",") != "c3" {
+		t.Errorf("after deleting c1: %v", ids)
+	}
+	f.mustUp(func(ctx context.Context, tx store.Tx) error { return tx.DeleteInstance(ctx, f.a.ID) })
 }
