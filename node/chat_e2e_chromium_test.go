@@ -521,12 +521,12 @@ func (env *chatE2E) run(t *testing.T, fc chatE2EFlow) {
 	if !evalTab[bool](agent, nothingRan) {
 		agent.fail("payloads", "a payload ran or made an element on the agent's page: %s", evalTab[string](agent, `String(window.__pwned)`))
 	}
-	// Text only: in the transcript the one kind of element inside a message is the visible
+	// Text only: on both screens the one kind of element inside a message is the visible
 	// marker of a disguising character.
 	if got := evalTab[string](agent, fmt.Sprintf(`[...document.querySelectorAll('%s .transcript .body *')].filter((e) => !e.matches('span.invisible-char')).map((e) => e.tagName).join(',')`, panel)); got != "" {
 		t.Errorf("elements made from messages on the agent's page: %s", got)
 	}
-	if got := evalTab[string](widget, `[...document.querySelectorAll('#messages li.mine .content *')].map((e) => e.tagName).join(',')`); got != "" {
+	if got := evalTab[string](widget, `[...document.querySelectorAll('#messages li.mine .content *')].filter((e) => !e.matches('span.invisible-char')).map((e) => e.tagName).join(',')`); got != "" {
 		t.Errorf("elements made from the customer's messages in the widget: %s", got)
 	}
 	if !evalTab[bool](widget, `typeof window.__pwned === 'undefined' && document.querySelectorAll('#messages img, #messages svg, #messages iframe, #messages script, #messages a').length === 0`) {

@@ -38,6 +38,7 @@ import (
 	"strings"
 
 	"github.com/ringfence/ringfence/web"
+	"github.com/ringfence/ringfence/web/chattext"
 )
 
 // Prefix is the path the Handler serves; mount it on the node's mux with this pattern.
@@ -110,10 +111,12 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: template: %w", err)
 	}
-	static, err := fs.Sub(staticFS, "static")
+	own, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, fmt.Errorf("workspace: static files: %w", err)
 	}
+	// markdown.js and text.js are the modules the customer chat widget uses too.
+	static := chattext.Overlay(own)
 	h := &Handler{cfg: cfg, page: page, log: cfg.Logger, files: static,
 		static: http.StripPrefix(Prefix+"static/", http.FileServerFS(static))}
 	m := http.NewServeMux()

@@ -205,8 +205,9 @@ func TestNoInlineCodeAndNoHTMLSinks(t *testing.T) {
 	}
 	sinks := []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
 		"createContextualFragment", "DOMParser", "setAttribute('on", "srcdoc", ".src =", "setTimeout('", "setInterval('"}
+	// markdown.js and text.js are chattext's, checked by its own test.
 	names, err := fs.Glob(staticFS, "static/*.js")
-	if err != nil || len(names) < 5 {
+	if err != nil || len(names) < 3 {
 		t.Fatalf("modules: %v %v", names, err)
 	}
 	for _, n := range names {

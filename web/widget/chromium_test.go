@@ -49,27 +49,28 @@ func TestChromiumMarkdown(t *testing.T) {
 	const render = `(async (src) => {
 		const m = await import('./markdown.js');
 		const div = document.createElement('div');
-		div.appendChild(m.renderMarkdown(document, src));
+		div.appendChild(m.renderMarkdown(src));
 		return div.innerHTML;
 	})`
+	// The renderer is the one the agent workspace uses (package chattext); its full table is
+	// workspace's TestChromiumMarkdownRenderer. These cases show it works here, under the
+	// widget page's CSP and Trusted Types.
+	const linkAttrs = ` rel="noopener noreferrer" target="_blank" referrerpolicy="no-referrer"`
 	for _, tc := range []struct{ in, want string }{
 		{"**bold** and *it* and `x < y`", "<p><strong>bold</strong> and <em>it</em> and <code>x &lt; y</code></p>"},
-		{"[help](https://example.com/a?b=1&c=2)", `<p><a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">help</a></p>`},
-		{"[mail us](mailto:help@example.com)", `<p><a href="mailto:help@example.com" target="_blank" rel="noopener noreferrer">mail us</a></p>`},
-		{"[x](javascript:window.x=1)", "<p>x</p>"},
-		{"[x](JaVaScRiPt:window.x=1)", "<p>x</p>"},
-		{"[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"}, // a URL with parentheses is no link
-		{"[x](http://plain.example.com)", "<p>x</p>"},
+		{"[help](https://example.com/a?b=1&c=2)", `<p><a href="https://example.com/a?b=1&amp;c=2"` + linkAttrs + `>help</a></p>`},
+		{"[mail us](mailto:help@example.com)", `<p><a href="mailto:help@example.com"` + linkAttrs + `>mail us</a></p>`},
+		{"[x](javascript:window.x=1)", "<p>[x](javascript:window.x=1)</p>"},
+		{"[x](JaVaScRiPt:window.x=1)", "<p>[x](JaVaScRiPt:window.x=1)</p>"},
+		{"[x](http://plain.example.com)", "<p>[x](http://plain.example.com)</p>"},
 		{"[x](data:text/html,<script>alert(1)</script>)", "<p>[x](data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;)</p>"},
 		{"<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>"},
 		{"- one\n- **two**", "<ul><li>one</li><li><strong>two</strong></li></ul>"},
 		{"1. first\n2. second", "<ol><li>first</li><li>second</li></ol>"},
 		{"```\n<b>code</b>\n```", "<pre><code>&lt;b&gt;code&lt;/b&gt;</code></pre>"},
 		{"line one\nline two\n\nnext", "<p>line one<br>line two</p><p>next</p>"},
-		{"**[bold link](https://example.com)**", `<p><strong><a href="https://example.com/" target="_blank" rel="noopener noreferrer">bold link</a></strong></p>`},
 		// Characters that would disguise the text show as markers (SECURITY.md "Web").
-		{"pay\u200dpal invoice \u202etxt.exe", "<p>pay⟨U+200D⟩pal invoice ⟨U+202E⟩txt.exe</p>"},
-		{"`\u2066x\u2069`", "<p><code>⟨U+2066⟩x⟨U+2069⟩</code></p>"},
+		{"pay\u200dpal", `<p>pay<span class="invisible-char" title="ZERO WIDTH JOINER">⟨U+200D⟩</span>pal</p>`},
 		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001F469\u200d\U0001F4BB", "<p>\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001F469\u200d\U0001F4BB</p>"},
 	} {
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](render+"("+jsString(tc.in)+")", chromedp.EvalAwaitPromise))

@@ -7,7 +7,7 @@
 //	POST /widget/{widgetId}/start       starts a chat on the visitor's behalf, for pages of
 //	                                    an approved origin only (Origin header, CORS)
 //	GET  /widget/{widgetId}/{asset}     the page's ES modules and style sheet (chat.js,
-//	                                    markdown.js, visible.js, chat.css)
+//	                                    markdown.js, text.js, chat.css)
 //
 // No AWS credential ever reaches the browser: the site's page (through loader.js) asks
 // /start, which checks the Origin header against the instance's approved origins
@@ -44,6 +44,7 @@ import (
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/secret"
+	"github.com/ringfence/ringfence/web/chattext"
 )
 
 //go:embed static
@@ -152,7 +153,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), page: page, loader: loader, log: cfg.Logger,
-		static: http.FileServerFS(sub)}
+		static: http.FileServerFS(chattext.Overlay(sub))}
 	h.mux.HandleFunc("GET /widget/{widgetId}/loader.js", h.serveLoader)
 	h.mux.HandleFunc("GET /widget/{widgetId}/chat", h.serveChat)
 	h.mux.HandleFunc("POST /widget/{widgetId}/start", h.serveStart)
@@ -198,7 +199,8 @@ func writeError(w http.ResponseWriter, err error) {
 const staticCSP = "default-src 'none'; frame-ancestors 'none'"
 
 // assets are the files the widget page loads, relative to its URL.
-var assets = map[string]bool{"chat.js": true, "markdown.js": true, "visible.js": true, "chat.css": true}
+// markdown.js and text.js are the modules the agent workspace uses too (package chattext).
+var assets = map[string]bool{"chat.js": true, "markdown.js": true, "text.js": true, "chat.css": true}
 
 // serveStatic answers the page's assets. They are the same for every widget; the path
 // carries the widget ID only so that the page can load them by relative URL.

@@ -142,7 +142,7 @@ func TestLoaderAndPage(t *testing.T) {
 	if strings.Count(body, "<script") != 1 || !strings.Contains(body, `<script type="module" src="chat.js"></script>`) {
 		t.Errorf("the page has scripts other than its module:\n%s", body)
 	}
-	for _, file := range []string{"chat.js", "markdown.js", "chat.css"} {
+	for _, file := range []string{"chat.js", "markdown.js", "text.js", "chat.css"} {
 		resp, body := f.do(t, "GET", "/widget/"+widgetID+"/"+file, "", "")
 		if resp.StatusCode != 200 || body == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("static %s: %d", file, resp.StatusCode)

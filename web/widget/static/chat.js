@@ -3,16 +3,17 @@
 // page the participant token by postMessage; from then on the page speaks Amazon Connect's
 // participant API and WebSocket protocol on its own origin.
 //
-// Rendering: every string from the chat is set with textContent; Markdown goes through
-// markdown.js (DOM nodes, safe links only); a flow's menu (interactive QuickReply) becomes
-// buttons that send the option as text.
+// Rendering: every string from the chat reaches the page as text (text.js: text nodes, with
+// characters that could disguise a message shown as visible markers); Markdown goes through
+// markdown.js (DOM nodes, safe links only), the same modules the agent workspace uses; a
+// flow's menu (interactive QuickReply) becomes buttons that send the option as text.
 //
 // Reconnection: when the WebSocket drops, the page asks for a new connection with the
 // participant token, subscribes, then reads the transcript forward from the last stored
 // item it has shown, and shows each item at most once (by Id). Items pushed while it catches
 // up wait until the transcript page is in, so the order holds.
 import { renderMarkdown } from './markdown.js';
-import { visible } from './visible.js';
+import { plainText, setText } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -303,7 +304,7 @@ function show(item) {
     li.className = 'message ' + roleClass(item);
     const who = document.createElement('bdi');
     who.className = 'who';
-    who.textContent = item.ParticipantId === state.participantId ? 'You' : visible(item.DisplayName || '');
+    who.textContent = item.ParticipantId === state.participantId ? 'You' : plainText(item.DisplayName || '');
     const content = document.createElement('div');
     content.className = 'content';
     content.dir = 'auto';
@@ -315,7 +316,7 @@ function show(item) {
   } else {
     li.className = 'event';
     const name = document.createElement('bdi');
-    name.textContent = visible(item.DisplayName || '');
+    name.textContent = plainText(item.DisplayName || '');
     const type = item.ContentType.slice(EVENT.length);
     if (type === 'participant.joined' && item.ParticipantRole === 'AGENT') {
       li.append(name, document.createTextNode(' joined the chat'));
@@ -342,21 +343,21 @@ function roleClass(item) {
 function fillContent(el, item) {
   const text = String(item.Content || '');
   if (item.ContentType === 'text/markdown') {
-    el.appendChild(renderMarkdown(document, text));
+    el.appendChild(renderMarkdown(text));
     return;
   }
   if (item.ContentType === INTERACTIVE) {
     const menu = quickReply(text);
     if (menu) {
       const title = document.createElement('p');
-      title.textContent = visible(menu.title);
+      title.textContent = plainText(menu.title);
       const options = document.createElement('div');
       options.className = 'options';
       menu.options.forEach((o) => {
         const b = document.createElement('button');
         b.type = 'button';
         b.className = 'option';
-        b.textContent = visible(o);
+        b.textContent = plainText(o);
         b.addEventListener('click', () => {
           options.querySelectorAll('button').forEach((x) => { x.disabled = true; });
           send(o);
@@ -367,7 +368,7 @@ function fillContent(el, item) {
       return;
     }
   }
-  el.textContent = visible(text);
+  setText(el, text);
 }
 
 // quickReply reads a QuickReply interactive message: {title, options}, or null.

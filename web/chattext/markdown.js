@@ -1,7 +1,8 @@
 // A small markdown renderer for chat messages sent as text/markdown. It builds DOM nodes
 // (text nodes, never HTML), so markup in a message shows as the characters typed. What it
 // understands: paragraphs and line breaks, "- " / "* " / "1. " lists, "#" headings (shown as
-// bold lines), **bold**, *italic* / _italic_, `code` and [text](url) links. A link is made
+// bold lines), fenced code blocks (```), **bold**, *italic* / _italic_, `code` and [text](url)
+// links. A link is made
 // only for an absolute https: or mailto: URL, opens in a new tab with rel="noopener
 // noreferrer"; any other link (javascript:, data:, http:, relative) stays as its literal
 // text.
@@ -68,6 +69,7 @@ function inline(el, text, depth) {
 const BULLET = /^\s{0,3}[-*+]\s+(.*)$/;
 const NUMBERED = /^\s{0,3}\d{1,9}[.)]\s+(.*)$/;
 const HEADING = /^\s{0,3}#{1,6}\s+(.*)$/;
+const FENCE = /^\s{0,3}```/;
 
 // renderMarkdown returns a DocumentFragment for text.
 export function renderMarkdown(text) {
@@ -81,9 +83,20 @@ export function renderMarkdown(text) {
     list = null;
     listKind = '';
   };
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     if (line.trim() === '') {
       close();
+      continue;
+    }
+    if (FENCE.test(line)) {
+      // A fenced code block runs to the closing fence or the end of the message.
+      close();
+      const code = [];
+      for (i++; i < lines.length && !FENCE.test(lines[i]); i++) code.push(lines[i]);
+      const pre = document.createElement('pre');
+      pre.append(appendText(document.createElement('code'), code.join('\n')));
+      frag.append(pre);
       continue;
     }
     let m;
