@@ -52,6 +52,9 @@ func TestChromiumMarkdownRenderer(t *testing.T) {
 		{"lists", "- a\n- **b**\n\n1. c", `<ul><li>a</li><li><strong>b</strong></li></ul><ol><li>c</li></ol>`},
 		{"lines and paragraphs", "one\ntwo\n\nthree", `<p>one<br>two</p><p>three</p>`},
 		{"heading", "# Title", `<p><strong>Title</strong></p>`},
+		{"fenced code", "before\n```\n<b>x</b>\n**y**\n```\nafter", `<p>before</p><pre><code>&lt;b&gt;x&lt;/b&gt;
+**y**</code></pre><p>after</p>`},
+		{"unclosed fence", "```\ncode", `<pre><code>code</code></pre>`},
 		{"zero-width joiner", "pay\u200dpal", `<p>pay<span class="invisible-char" title="ZERO WIDTH JOINER">⟨U+200D⟩</span>pal</p>`},
 		{"bidi override", "a\u202egnp.exe", `<p>a<span class="invisible-char" title="RIGHT-TO-LEFT OVERRIDE">⟨U+202E⟩</span>gnp.exe</p>`},
 		{"emoji sequence kept", "👩\u200d💻", "<p>👩\u200d💻</p>"},
