@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ringfence/ringfence/agentapi"
 	"github.com/ringfence/ringfence/apierr"
@@ -88,9 +89,19 @@ var agentProfile = identity.SecurityProfile{ID: "sp-agent", Name: "Agent", Permi
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{Sealer: storetest.NewSealer(t)})
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv whose lifecycle and server use wrap(store) when wrap is not nil.
+func newEnvWith(t *testing.T, wrap func(store.Store) store.Store) *env {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{Sealer: storetest.NewSealer(t)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	var st store.Store = db
+	if wrap != nil {
+		st = wrap(db)
 	}
 	e := &env{t: t, st: st, chat: &fakeChat{}, users: map[string]agentapi.Caller{}}
 	e.hub = agentapi.NewHub(agentapi.HubConfig{})
@@ -723,6 +734,105 @@ func TestTransferAndReject(t *testing.T) {
 	c := e.stored(id)
 	if c.State != contact.StateQueued || c.Queue.QueueID != "q-billing" {
 		t.Errorf("after transfer: %s in %q", c.State, c.Queue.QueueID)
+	}
+}
+
+// failingStore refuses, as a store whose audit sink cannot make the event durable does,
+// every Update whose event has the operation set in failOp; everything else goes through.
+type failingStore struct {
+	store.Store
+	mu     sync.Mutex
+	failOp string
+}
+
+func (f *failingStore) setFail(op string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failOp = op
+}
+
+func (f *failingStore) Update(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
+	f.mu.Lock()
+	fail := ev != nil && f.failOp != "" && ev.Operation == f.failOp
+	f.mu.Unlock()
+	if fail {
+		return apierr.New(apierr.CodeServiceUnavailable, "the change could not be made durable; nothing was changed")
+	}
+	return f.Store.Update(ctx, ev, fn)
+}
+
+// TestTransferToQueueCommitsFirst: a transfer to a queue whose store write fails (its audit
+// event cannot be made durable) leaves the router as it was: the contact connected to the
+// agent, the target queue empty, the stored contact unchanged. Once the store takes it, the
+// transfer is stored and the router agrees: the contact waits in the target queue and the
+// agent is in after-contact work.
+func TestTransferToQueueCommitsFirst(t *testing.T) {
+	var fs *failingStore
+	e := newEnvWith(t, func(st store.Store) store.Store { fs = &failingStore{Store: st}; return fs })
+	ws := e.dial("agent1")
+	e.want("agent1", "PUT", "/agent/v1/status", map[string]string{"AgentStatusId": "st-available"}, nil, 200, "")
+	id := e.startTask(contact.ChannelTask)
+	offer := ws.next(string(routing.EventOfferMade))
+	e.want("agent1", "POST", "/agent/v1/offers/"+offer.OfferId+"/accept", nil, nil, 200, "")
+	e.waitContact("agent1", id, contact.StateConnected)
+	inBilling := func() int {
+		t.Helper()
+		ms, _, err := e.m.QueueMetrics(context.Background(), instA, routing.MetricsQuery{Queues: []string{"q-billing"}})
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("QueueMetrics: %v %v", ms, err)
+		}
+		return ms[0].ContactsInQueue
+	}
+	routerHolds := func() (connected, acw bool) {
+		t.Helper()
+		var me agentapi.Me
+		e.want("agent1", "GET", "/agent/v1/me", nil, &me, 200, "")
+		for _, h := range me.Contacts {
+			connected = connected || (h.ContactId == id && h.State == routing.ContactConnected)
+		}
+		for _, a := range me.AfterContactWork {
+			acw = acw || a.ContactId == id
+		}
+		return connected, acw
+	}
+
+	xfer := "/agent/v1/contacts/" + id + "/transfer"
+	fs.setFail("TransferContact")
+	e.want("agent1", "POST", xfer, map[string]string{"QueueId": "q-billing"}, nil, 503, "ServiceUnavailableException")
+	if connected, acw := routerHolds(); !connected || acw {
+		t.Errorf("router after the failed transfer: connected %v, after-contact work %v; want connected", connected, acw)
+	}
+	if n := inBilling(); n != 0 {
+		t.Errorf("q-billing holds %d contacts after the failed transfer, want 0", n)
+	}
+	if c := e.stored(id); c.State != contact.StateConnected || c.Agent.AgentID != "agent1" || c.Queue.QueueID != "q-support" {
+		t.Errorf("stored after the failed transfer: %s in %q with %q", c.State, c.Queue.QueueID, c.Agent.AgentID)
+	}
+
+	fs.setFail("")
+	var out agentapi.TransferOut
+	e.want("agent1", "POST", xfer, map[string]string{"QueueId": "q-billing"}, &out, 200, "")
+	if out.QueueId != "q-billing" {
+		t.Errorf("transfer answer: %+v", out)
+	}
+	if c := e.stored(id); c.State != contact.StateQueued || c.Queue.QueueID != "q-billing" || c.Agent.AgentID != "" {
+		t.Errorf("stored after the transfer: %s in %q with %q", c.State, c.Queue.QueueID, c.Agent.AgentID)
+	}
+	if connected, acw := routerHolds(); connected || !acw {
+		t.Errorf("router after the transfer: connected %v, after-contact work %v; want after-contact work", connected, acw)
+	}
+	if n := inBilling(); n != 1 {
+		t.Errorf("q-billing holds %d contacts after the transfer, want 1", n)
+	}
+	// The audit trail: the refused transfer and the one that happened.
+	var got []string
+	for _, ev := range auditEvents(t, e.st) {
+		if ev.Operation == "TransferContact" {
+			got = append(got, string(ev.Outcome)+" "+ev.ErrorCode)
+		}
+	}
+	if diff := cmp.Diff([]string{"failure ServiceUnavailableException", "success "}, got); diff != "" {
+		t.Errorf("TransferContact events (-want +got):\n%s", diff)
 	}
 }
 

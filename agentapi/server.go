@@ -57,7 +57,8 @@ type Contacts interface {
 	// CompleteAfterContactWork ends agentID's after-contact work on the contact.
 	CompleteAfterContactWork(ctx context.Context, ev *audit.Event, instanceID, agentID, contactID string) error
 	// Transfer moves a contact to a queue or an agent's queue, through a flow when the target
-	// names one; it waits there afresh.
+	// names one; it waits there afresh. The change is stored with ev before the router
+	// applies it.
 	Transfer(ctx context.Context, ev *audit.Event, instanceID, contactID string, target lifecycle.Target) error
 }
 

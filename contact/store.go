@@ -59,9 +59,33 @@ type Store interface {
 	// SinkCursor returns the last Seq a sink delivered (0 when none); SetSinkCursor moves it.
 	SinkCursor(ctx context.Context, sink string) (int64, error)
 	SetSinkCursor(ctx context.Context, sink string, seq int64) error
-	// DeleteContactsBefore deletes ENDED contacts, their flow logs and their records initiated
-	// before t (retention) and returns how many contacts went.
-	DeleteContactsBefore(ctx context.Context, t time.Time) (int, error)
+	// DeleteContactsBefore is one batch of retention. It deletes up to limit (1 to
+	// MaxPurgeBatch) ENDED contacts initiated before t, oldest first within an instance, with
+	// everything stored for them: flow session and flow logs, contact records (delivered or
+	// not), attribute and transcript index entries, handled-contact entries, the chat with its
+	// participants, connection tokens and transcript, and the ClientTokens that name them;
+	// the instance's count of open chats stays exact. When fewer than limit contacts were due,
+	// it also deletes up to limit contact records initiated before t whose contact is no
+	// longer stored (an instance deleted since). A contact that is not ENDED, or was initiated
+	// at or after t, is left whole. Another contact's InitialContactId, PreviousContactId or
+	// RelatedContactId naming a deleted contact stays: it is that contact's own data.
+	// Callers run one batch per transaction and call again while Purged.More, so that a pass
+	// over many contacts holds the writer briefly at a time. InvalidParameterException for a
+	// limit out of range.
+	DeleteContactsBefore(ctx context.Context, t time.Time, limit int) (Purged, error)
+}
+
+// MaxPurgeBatch is the largest limit DeleteContactsBefore takes.
+const MaxPurgeBatch = 1000
+
+// Purged is what one DeleteContactsBefore batch deleted.
+type Purged struct {
+	// Contacts is how many contacts went, each with everything stored for it.
+	Contacts int
+	// OrphanRecords is how many contact records went whose contact was no longer stored.
+	OrphanRecords int
+	// More is true when the batch was full: more may be due before the same time.
+	More bool
 }
 
 // Query selects contacts for SearchContacts (Connect's SearchContacts: TimeRange,

@@ -335,3 +335,125 @@ func TestTransfers(t *testing.T) {
 		t.Errorf("quick-connect task waits in %q", c.Queue.QueueID)
 	}
 }
+
+// closingRouting is fakeRouting whose queue q-billing is DISABLED once closed is set.
+type closingRouting struct {
+	fakeRouting
+	closed atomic.Bool
+}
+
+func (r *closingRouting) RoutingSnapshot(ctx context.Context, inst string) (routing.Snapshot, error) {
+	snap, err := r.fakeRouting.RoutingSnapshot(ctx, inst)
+	if r.closed.Load() {
+		for i := range snap.Queues {
+			if snap.Queues[i].ID == "q-billing" {
+				snap.Queues[i].Status = routing.QueueDisabled
+			}
+		}
+	}
+	return snap, err
+}
+
+// afterCommit is a store that runs hook after an audited write of operation op committed.
+type afterCommit struct {
+	store.Store
+	op   string
+	hook atomic.Pointer[func()]
+}
+
+func (a *afterCommit) Update(ctx context.Context, ev *audit.Event, fn func(context.Context, store.Tx) error) error {
+	err := a.Store.Update(ctx, ev, fn)
+	if h := a.hook.Load(); err == nil && ev != nil && ev.Operation == a.op && h != nil {
+		(*h)()
+	}
+	return err
+}
+
+// TestTransferCommitsFirst: a transfer to a queue is stored with its audit event before the
+// router moves the contact. When the store refuses it (the audit gate), the router keeps the
+// contact with its agent. When the router refuses a transfer it had checked (the queue was
+// disabled between the check and the move), the stored transfer is undone with a system
+// event and the stored contact agrees with the router again.
+func TestTransferCommitsFirst(t *testing.T) {
+	var (
+		g  *gate
+		ac *afterCommit
+	)
+	rt := &closingRouting{}
+	e := openWith(t, filepath.Join(t.TempDir(), "db"), storetest.NewSealer(t), func(c *lifecycle.Config) {
+		ac = &afterCommit{Store: c.Store, op: "TransferContact"}
+		g = &gate{Store: ac, op: "TransferContact"}
+		c.Store, c.Routing = g, rt
+	})
+	seed(t, e.st)
+	ctx := context.Background()
+	if _, err := e.m.AgentStatus(ctx, instID, "agent-1", "rp", routing.Available()); err != nil {
+		t.Fatal(err)
+	}
+	id := startTask(t, e, "task-flow")
+	offer := e.notes.next(t, routing.EventOfferMade)
+	if _, err := e.m.Accept(ctx, ev("AcceptOffer"), instID, "agent-1", offer.Offer.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, e, id, contact.StateConnected)
+	connectedInRouter := func() bool {
+		t.Helper()
+		view, err := e.m.Agent(ctx, instID, "agent-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(view.Contacts) == 1 && view.Contacts[0].ContactID == id && view.Contacts[0].State == routing.ContactConnected &&
+			len(view.AfterContactWork) == 0
+	}
+	storedConnected := func() bool {
+		t.Helper()
+		c := waitState(t, e, id, contact.StateConnected)
+		return c.Agent.AgentID == "agent-1" && c.Queue.QueueID == "q-support"
+	}
+
+	g.armed.Store(true)
+	if err := e.m.Transfer(ctx, ev("TransferContact"), instID, id, lifecycle.Target{QueueID: "q-billing"}); !apierr.HasCode(err, apierr.CodeServiceUnavailable) {
+		t.Fatalf("transfer with the audit gate closed: %v", err)
+	}
+	if !connectedInRouter() || !storedConnected() {
+		t.Errorf("after the refused write: router connected %v, stored connected %v; want both", connectedInRouter(), storedConnected())
+	}
+	g.armed.Store(false)
+
+	disable := func() {
+		rt.closed.Store(true)
+		if err := e.m.RefreshRouting(ctx, instID); err != nil {
+			t.Error(err)
+		}
+	}
+	ac.hook.Store(&disable)
+	xfer := ev("TransferContact")
+	err := e.m.Transfer(ctx, xfer, instID, id, lifecycle.Target{QueueID: "q-billing"})
+	if !apierr.HasCode(err, apierr.CodeInvalidRequest) || !strings.Contains(err.Error(), "queue is disabled: q-billing") {
+		t.Fatalf("transfer to a queue disabled after the check: %v", err)
+	}
+	if xfer.Seq == 0 {
+		t.Error("the transfer's event was not committed before the router was asked")
+	}
+	if !connectedInRouter() || !storedConnected() {
+		t.Errorf("after the router refused: router connected %v, stored connected %v; want both", connectedInRouter(), storedConnected())
+	}
+	found := false
+	for _, a := range auditOps(t, e.st) {
+		if a.Code == "contact.TransferReverted" && a.Resource == id && a.Outcome == audit.OutcomeSuccess && a.Seq > xfer.Seq {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no contact.TransferReverted event after the transfer's")
+	}
+	// A disabled queue is refused by the check: nothing is stored.
+	ac.hook.Store(nil)
+	before := len(auditOps(t, e.st))
+	if err := e.m.Transfer(ctx, ev("TransferContact"), instID, id, lifecycle.Target{QueueID: "q-billing"}); !apierr.HasCode(err, apierr.CodeInvalidRequest) {
+		t.Fatalf("transfer to a disabled queue: %v", err)
+	}
+	if after := auditOps(t, e.st); len(after) != before {
+		t.Errorf("a transfer the router refused at once stored %d events: %+v", len(after)-before, after[before:])
+	}
+}

@@ -37,10 +37,15 @@ func (t Target) check() error {
 
 // Transfer moves a contact that is queued, offered or connected to target. The contact
 // waits afresh in the target (a new time in queue); an agent it was connected to goes to
-// after-contact work. Without a flow, the router moves it at once and the contact is stored
-// QUEUED with ev. With a flow, the contact is stored IN_FLOW with the flow and ev, leaves
-// the router, and the flow runs at once with the target as its working queue (a flow that
-// ends without queueing the contact disconnects it, as in Connect). Errors:
+// after-contact work. Without a flow, the router checks the target, the contact is stored
+// QUEUED in it with ev, and then the router moves it. With a flow, the contact is stored
+// IN_FLOW with the flow and ev, leaves the router, and the flow runs at once with the target
+// as its working queue (a flow that ends without queueing the contact disconnects it, as in
+// Connect). Either way the change commits with its audit event before the router applies it
+// (see agents.go): a transfer whose event cannot be made durable leaves the router as it
+// was. Should the router refuse a plain transfer it accepted a moment before (the queue filled
+// or was disabled in between), the stored transfer is undone with a system event
+// ("contact.TransferReverted") and the router's error returned. Errors:
 // InvalidRequestException for a contact in another state, the router's for the target
 // (ResourceNotFoundException, ServiceQuotaExceededException when the queue is full,
 // InvalidRequestException when it is disabled).
@@ -64,35 +69,76 @@ func (m *Manager) Transfer(ctx context.Context, ev *audit.Event, instanceID, con
 		if t.FlowID != "" {
 			return m.transferThroughFlow(ctx, ev, cur, t)
 		}
+		return m.transferNow(ctx, ev, instanceID, contactID, t)
+	})
+}
+
+// transferNow is Transfer without a flow, on the contact's worker: the router checks the
+// target, the contact is stored QUEUED in it with ev, then the router moves it.
+func (m *Manager) transferNow(ctx context.Context, ev *audit.Event, instanceID, contactID string, t Target) error {
+	routerDo := func(fn func(r *routing.Router) ([]routing.Event, error)) error {
 		var rerr error
 		if err := m.withRouter(ctx, instanceID, func(r *routing.Router) {
 			var evs []routing.Event
-			if t.AgentID != "" {
-				evs, rerr = r.TransferToAgent(contactID, t.AgentID)
-			} else {
-				evs, rerr = r.TransferToQueue(contactID, t.QueueID)
-			}
+			evs, rerr = fn(r)
 			m.routerEvents(instanceID, evs)
 		}); err != nil {
 			return err
 		}
-		if rerr != nil {
-			return rerr
-		}
-		_, err = m.mutate(ctx, ev, instanceID, contactID, func(_ context.Context, _ store.Tx, c *contact.Contact) error {
-			if c.State == contact.StateConnected {
-				c.Agent = contact.AgentInfo{}
-			}
-			c.State = contact.StateQueued
-			c.Queue.QueueID = t.QueueID
-			if t.AgentID != "" {
-				c.Queue.QueueID = contact.AgentQueueID(t.AgentID)
-			}
-			c.Queue.EnqueueTimestamp, c.Queue.DequeueTimestamp = c.LastUpdateTimestamp, time.Time{}
-			return nil
-		})
+		return rerr
+	}
+	if err := routerDo(func(r *routing.Router) ([]routing.Event, error) {
+		return r.CheckTransfer(contactID, t.QueueID, t.AgentID)
+	}); err != nil {
 		return err
+	}
+	var prev contact.Contact
+	stored, err := m.mutate(ctx, ev, instanceID, contactID, func(_ context.Context, _ store.Tx, c *contact.Contact) error {
+		if c.State != contact.StateQueued && c.State != contact.StateOffered && c.State != contact.StateConnected {
+			return apierr.New(apierr.CodeInvalidRequest, "contact %s is %s; only a queued or connected contact can be transferred", c.ID, c.State)
+		}
+		prev = *c
+		if c.State == contact.StateConnected {
+			c.Agent = contact.AgentInfo{}
+		}
+		c.State = contact.StateQueued
+		c.Queue.QueueID = t.QueueID
+		if t.AgentID != "" {
+			c.Queue.QueueID = contact.AgentQueueID(t.AgentID)
+		}
+		c.Queue.EnqueueTimestamp, c.Queue.DequeueTimestamp = c.LastUpdateTimestamp, time.Time{}
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	rerr := routerDo(func(r *routing.Router) ([]routing.Event, error) {
+		if t.AgentID != "" {
+			return r.TransferToAgent(contactID, t.AgentID)
+		}
+		return r.TransferToQueue(contactID, t.QueueID)
+	})
+	if rerr != nil {
+		m.revertTransfer(ctx, prev, stored)
+		return rerr
+	}
+	return nil
+}
+
+// revertTransfer undoes a stored plain transfer that the router then refused: the contact's
+// state, queue and agent are stored as they were before it (prev), which is where the router
+// still has the contact. It leaves a contact that changed since the transfer was stored.
+func (m *Manager) revertTransfer(ctx context.Context, prev, stored contact.Contact) {
+	_, err := m.mutate(ctx, hostEvent("TransferReverted", prev.InstanceID, prev.ID), prev.InstanceID, prev.ID, func(_ context.Context, _ store.Tx, c *contact.Contact) error {
+		if c.Version != stored.Version {
+			return apierr.New(apierr.CodeResourceConflict, "contact %s changed after the transfer was stored", c.ID)
+		}
+		c.State, c.Agent, c.Queue = prev.State, prev.Agent, prev.Queue
+		return nil
+	})
+	if err != nil {
+		m.log.Error("lifecycle: revert a transfer the router refused", "instance_id", prev.InstanceID, "contact_id", prev.ID, "error", err.Error())
+	}
 }
 
 // transferThroughFlow stores the contact IN_FLOW in the transfer flow with ev, takes it out of

@@ -27,9 +27,12 @@
 // store commits write transactions one at a time (SQLite's single writer; on PostgreSQL every
 // write transaction holds the audit-chain advisory lock), so a reader never sees Seq n+1 before
 // a committed Seq n. Gaps in Seq (rolled-back transactions, retention) hold nothing to deliver.
-// Retention (24 months after initiation by default, every hour) deletes ended contacts and their
-// records older than its horizon whether delivered or not, and the file sink's day files of days
-// that ended before it; each pass is audited (code EventRetention).
+// Retention (24 months after initiation by default, every hour) deletes ended contacts older
+// than its horizon with everything stored for them (records, delivered or not; flow session and
+// logs; chat, participants, tokens and transcript; search index and agent history entries;
+// ClientTokens), the records of contacts no longer stored, and the file sink's day files of
+// days that ended before it. It deletes in batches, one transaction each, each audited (code
+// EventRetention); a contact that has not ended is never deleted.
 //
 // A new sink, or a renamed one, starts at the beginning of the outbox and delivers everything
 // still kept. Every sink receives the records of every instance; each record names its

@@ -3,6 +3,8 @@ package recordsink
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,13 +95,82 @@ func TestRetentionDeletesOldEndedContactsAndAudits(t *testing.T) {
 	if diff := cmp.Diff([]string{"2024-03-15.jsonl", "2026-03-15.jsonl", "notes.txt"}, names); diff != "" {
 		t.Errorf("files left (-want +got):\n%s", diff)
 	}
-	want := map[string]string{"before": "2024-03-15T12:00:00Z", "contacts_deleted": "2", "files_deleted": "2024-03-13.jsonl,2024-03-14.jsonl"}
+	want := map[string]string{"before": "2024-03-15T12:00:00Z", "batch": "1", "contacts_deleted": "2", "orphan_records_deleted": "0",
+		"files_deleted": "2024-03-13.jsonl,2024-03-14.jsonl"}
 	if diff := cmp.Diff(want, evs[0].Details); diff != "" || evs[0].Actor != "system" || evs[0].Outcome != audit.OutcomeSuccess {
 		t.Errorf("retention event %+v; details (-want +got):\n%s", evs[0], diff)
 	}
 	// A second pass finds nothing more.
 	if n, err := ret.RunOnce(context.Background()); err != nil || n != 0 {
 		t.Errorf("second RunOnce = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// TestRetentionBatches: a pass deletes BatchSize contacts per transaction, each batch with
+// its own audit event (numbered, the files named in the first), until a batch is not full;
+// records whose contact is gone go too, after the contacts; a contact not ended stays.
+func TestRetentionBatches(t *testing.T) {
+	st := openStore(t)
+	createInstances(t, st)
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	old := now.AddDate(-3, 0, 0)
+	for n := 1; n <= 5; n++ {
+		storeContact(t, st, n, old.Add(time.Duration(n)*time.Minute), contact.StateEnded)
+	}
+	storeContact(t, st, 6, old, contact.StateConnected)
+	orphan := entry(t, instB, 7, old) // its contact is not stored
+	appendRecords(t, st, orphan)
+	fileDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fileDir, "2023-03-15.jsonl"), []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ret := &Retention{Store: st, FileDir: fileDir, BatchSize: 2, Clock: func() time.Time { return now }}
+	n, err := ret.RunOnce(context.Background())
+	if err != nil || n != 5 {
+		t.Fatalf("RunOnce = %d, %v; want 5, nil", n, err)
+	}
+	var got []string
+	for _, ev := range auditEvents(t, st, EventRetention) {
+		got = append(got, fmt.Sprintf("batch %s: %s contacts, %s orphan records, files %q", ev.Details["batch"], ev.Details["contacts_deleted"],
+			ev.Details["orphan_records_deleted"], ev.Details["files_deleted"]))
+	}
+	want := []string{
+		`batch 1: 2 contacts, 0 orphan records, files "2023-03-15.jsonl"`,
+		`batch 2: 2 contacts, 0 orphan records, files ""`,
+		`batch 3: 1 contacts, 1 orphan records, files ""`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("retention events (-want +got):\n%s", diff)
+	}
+	if recs := outbox(t, st); len(recs) != 0 {
+		t.Errorf("records left: %v", idsOf(recs))
+	}
+	if _, err := os.Stat(filepath.Join(fileDir, "2023-03-15.jsonl")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("expired day file: %v", err)
+	}
+	err = st.View(context.Background(), nil, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.GetContact(ctx, instA, contactID(6))
+		return err
+	})
+	if err != nil {
+		t.Errorf("the contact that has not ended: %v", err)
+	}
+}
+
+// TestRetentionBatchSize: a batch size out of range is refused before anything is deleted.
+func TestRetentionBatchSize(t *testing.T) {
+	st := openStore(t)
+	for _, size := range []int{-1, contact.MaxPurgeBatch + 1} {
+		_, err := (&Retention{Store: st, BatchSize: size}).RunOnce(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "batch size") {
+			t.Errorf("RunOnce with BatchSize %d: %v", size, err)
+		}
+		if _, err := New(Config{Store: st, DataDir: t.TempDir(), RetentionBatch: size}); err == nil || !strings.Contains(err.Error(), "batch size") {
+			t.Errorf("New with RetentionBatch %d: %v", size, err)
+		}
+	}
+	if evs := auditEvents(t, st, EventRetention); len(evs) != 0 {
+		t.Errorf("%d retention events", len(evs))
 	}
 }
 
@@ -138,7 +209,7 @@ func TestRetentionFailsClosed(t *testing.T) {
 	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
 	storeContact(t, st, 1, now.AddDate(-3, 0, 0), contact.StateEnded)
 	_, err := (&Retention{Store: unavailableAudit{st}, Clock: func() time.Time { return now }}).RunOnce(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "recordsink: retention before 2024-03-15T12:00:00Z: audit unavailable") {
+	if err == nil || !strings.Contains(err.Error(), "recordsink: retention before 2024-03-15T12:00:00Z: batch 1: audit unavailable") {
 		t.Fatalf("RunOnce error = %v", err)
 	}
 	if len(outbox(t, st)) != 1 {

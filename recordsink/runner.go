@@ -45,8 +45,11 @@ const (
 	// EventDelivered is the audit code of a batch delivered to a sink (actor "system"). Its
 	// Details carry "sink", "first_seq", "last_seq" and "records".
 	EventDelivered = "records.delivered"
-	// EventRetention is the audit code of a retention pass (actor "system"). Its Details carry
-	// "before" (RFC 3339, UTC) and "contacts_deleted".
+	// EventRetention is the audit code of one batch of a retention pass (actor "system"), each
+	// committed with what the batch deleted. Its Details carry "before" (the horizon, RFC 3339,
+	// UTC), "batch" (from 1 within the pass), "contacts_deleted", "orphan_records_deleted"
+	// (records whose contact was no longer stored) and, in batch 1 with a file sink,
+	// "files_deleted" (comma-separated day-file names).
 	EventRetention = "records.retention"
 )
 

@@ -52,6 +52,9 @@ type Config struct {
 	// RetentionKeep and RetentionEvery configure the retention job (defaults: 24 months,
 	// every hour); it also deletes the file sink's day files past the horizon.
 	RetentionKeep, RetentionEvery time.Duration
+	// RetentionBatch is how many contacts one retention transaction deletes (1 to
+	// contact.MaxPurgeBatch; 0 means DefaultRetentionBatch).
+	RetentionBatch int
 	// Clock is the time source of signatures and retention; nil means time.Now.
 	Clock func() time.Time
 	// Logger receives delivery and retention failures (identifiers only).
@@ -66,8 +69,9 @@ type Service struct {
 	closers   []func()
 }
 
-// New builds the sinks cfg names. It fails when cfg has no store, names no sink, or a sink's
-// settings are invalid (bad webhook URL or short secret, bad NATS subject).
+// New builds the sinks cfg names. It fails when cfg has no store, names no sink, a sink's
+// settings are invalid (bad webhook URL or short secret, bad NATS subject), or a retention
+// setting is out of range.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("recordsink: a store is required")
@@ -109,8 +113,12 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.runner = r
-	s.retention = &Retention{Store: cfg.Store, FileDir: fileDir, Keep: cfg.RetentionKeep, Every: cfg.RetentionEvery, Clock: cfg.Clock, Logger: cfg.Logger}
+	s.retention = &Retention{Store: cfg.Store, FileDir: fileDir, Keep: cfg.RetentionKeep, Every: cfg.RetentionEvery,
+		BatchSize: cfg.RetentionBatch, Clock: cfg.Clock, Logger: cfg.Logger}
 	if _, err := s.retention.Horizon(time.Now()); err != nil {
+		return nil, err
+	}
+	if _, err := s.retention.batchSize(); err != nil {
 		return nil, err
 	}
 	if cfg.RetentionEvery < 0 {

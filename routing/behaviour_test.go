@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -228,6 +229,80 @@ func TestTransferToAgentQueue(t *testing.T) {
 	want := []string{"ContactQueued c a transfer", "OfferMade c a", "AgentStateChanged a INCOMING"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("transfer (-want +got):\n%s", diff)
+	}
+}
+
+// TestCheckTransfer: CheckTransfer answers what TransferToQueue or TransferToAgent would
+// (error text and code, QueueAtCapacity for a full queue) and leaves the contact, its agent
+// and the queues as they were.
+func TestCheckTransfer(t *testing.T) {
+	tests := []struct {
+		name, contact, queue, agent string
+		code                        apierr.Code
+		events                      []string
+	}{
+		{"to a queue", "c", "q2", "", "", nil},
+		{"to an agent", "c", "", "b", "", nil},
+		{"within its full queue", "filler", "full", "", "", nil},
+		{"to a full queue", "c", "full", "", apierr.CodeServiceQuotaExceeded, []string{"QueueAtCapacity c"}},
+		{"to a disabled queue", "c", "off", "", apierr.CodeInvalidRequest, nil},
+		{"to an unknown queue", "c", "nope", "", apierr.CodeResourceNotFound, nil},
+		{"to an unknown agent", "c", "", "nobody", apierr.CodeResourceNotFound, nil},
+		{"of an unknown contact", "gone", "q2", "", apierr.CodeResourceNotFound, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setup := func() *harness {
+				h := newHarness(t, Config{})
+				h.queue("q", "q2")
+				if err := h.r.PutQueue(Queue{ID: "full", MaxContacts: 1}); err != nil {
+					t.Fatal(err)
+				}
+				if err := h.r.PutQueue(Queue{ID: "off", Status: QueueDisabled}); err != nil {
+					t.Fatal(err)
+				}
+				h.profile(chatProfile("p", 1, pq("q", ChannelChat, 1, 0)))
+				h.must(h.r.AgentLogin("b", "p", Offline()))
+				h.enqueue("filler", "full", ChannelChat, 0)
+				h.login("a", "p")
+				h.enqueue("c", "q", ChannelChat, 0)
+				h.must(h.r.Accept("o1"))
+				return h
+			}
+			h := setup()
+			state := func() string {
+				c, cerr := h.r.Contact(tt.contact)
+				a, _ := h.r.Agent("a")
+				m, _ := h.r.QueueMetrics("full", ChannelChat)
+				return fmt.Sprintf("%+v %v %+v %+v", c, cerr, a, m)
+			}
+			before := state()
+			ev, err := h.r.CheckTransfer(tt.contact, tt.queue, tt.agent)
+			want := tt.events
+			if want == nil {
+				want = []string{}
+			}
+			if diff := cmp.Diff(want, only(summarise(ev), EventQueueAtCapacity)); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+			if got := apierr.As(err); (got == nil) != (tt.code == "") || (got != nil && got.Code != tt.code) {
+				t.Fatalf("error: got %v, want code %q", err, tt.code)
+			}
+			if after := state(); after != before {
+				t.Errorf("CheckTransfer changed the router:\n before %s\n after  %s", before, after)
+			}
+			// The transfer itself answers the same.
+			h2 := setup()
+			var terr error
+			if tt.agent != "" {
+				_, terr = h2.r.TransferToAgent(tt.contact, tt.agent)
+			} else {
+				_, terr = h2.r.TransferToQueue(tt.contact, tt.queue)
+			}
+			if fmt.Sprint(terr) != fmt.Sprint(err) {
+				t.Errorf("CheckTransfer: %v; the transfer: %v", err, terr)
+			}
+		})
 	}
 }
 

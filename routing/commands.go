@@ -448,7 +448,7 @@ func (r *Router) SetAgentRoutingProfile(agentID, profileID string) ([]Event, err
 func (r *Router) TransferToQueue(contactID, queueID string) ([]Event, error) {
 	r.begin()
 	if err := r.transfer(contactID, queueID, ""); err != nil {
-		return r.finish(), fmt.Errorf("transfer contact %q to queue %q: %w", contactID, queueID, err)
+		return r.finish(), transferError(contactID, queueID, "", err)
 	}
 	return r.finish(), nil
 }
@@ -459,18 +459,39 @@ func (r *Router) TransferToQueue(contactID, queueID string) ([]Event, error) {
 func (r *Router) TransferToAgent(contactID, agentID string) ([]Event, error) {
 	r.begin()
 	if err := r.transfer(contactID, "", agentID); err != nil {
-		return r.finish(), fmt.Errorf("transfer contact %q to agent %q: %w", contactID, agentID, err)
+		return r.finish(), transferError(contactID, "", agentID, err)
 	}
 	return r.finish(), nil
 }
 
-func (r *Router) transfer(contactID, queueID, agentID string) error {
+// CheckTransfer answers whether TransferToQueue (agentID empty) or TransferToAgent (queueID
+// empty) would move the contact now, with the error either would return, and changes nothing
+// of the contact, its queue or its agent. A refusal because the queue is full emits
+// QueueAtCapacity, as the transfer does. A caller that stores a transfer before the router
+// applies it checks first, so that only what changes in between makes the router refuse.
+func (r *Router) CheckTransfer(contactID, queueID, agentID string) ([]Event, error) {
+	r.begin()
+	if _, _, err := r.checkTransfer(contactID, queueID, agentID); err != nil {
+		return r.finish(), transferError(contactID, queueID, agentID, err)
+	}
+	return r.finish(), nil
+}
+
+func transferError(contactID, queueID, agentID string, err error) error {
+	if agentID != "" {
+		return fmt.Errorf("transfer contact %q to agent %q: %w", contactID, agentID, err)
+	}
+	return fmt.Errorf("transfer contact %q to queue %q: %w", contactID, queueID, err)
+}
+
+// checkTransfer returns the contact and a probe that holds its target queue, or why the
+// target refuses it.
+func (r *Router) checkTransfer(contactID, queueID, agentID string) (*contact, *contact, error) {
 	c, err := r.contact(contactID)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	// Check the target with the contact out of its current queue's count, then put it back
-	// if the target refuses.
+	// Check the target with the contact out of its current queue's count, then put it back.
 	probe := &contact{id: c.id, ch: c.ch}
 	wasCounted := c.state != ContactConnected && c.agentQueue == "" && c.queue == queueID && agentID == ""
 	if wasCounted {
@@ -480,6 +501,14 @@ func (r *Router) transfer(contactID, queueID, agentID string) error {
 	if wasCounted {
 		r.queues[queueID].count++
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, probe, nil
+}
+
+func (r *Router) transfer(contactID, queueID, agentID string) error {
+	c, probe, err := r.checkTransfer(contactID, queueID, agentID)
 	if err != nil {
 		return err
 	}

@@ -536,19 +536,3 @@ func (t *txn) SetSinkCursor(ctx context.Context, sink string, seq int64) error {
 	}
 	return nil
 }
-
-func (t *txn) DeleteContactsBefore(ctx context.Context, before time.Time) (int, error) {
-	cut := before.UnixMilli()
-	if _, err := t.exec(ctx, `DELETE FROM contact_records WHERE initiated_ms < ?`, cut); err != nil {
-		return 0, fmt.Errorf("retention: %w", err)
-	}
-	res, err := t.exec(ctx, `DELETE FROM contacts WHERE initiated_ms < ? AND state = ?`, cut, string(contact.StateEnded))
-	if err != nil {
-		return 0, fmt.Errorf("retention: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("retention: %w", err)
-	}
-	return int(n), nil
-}

@@ -220,13 +220,13 @@ func testContactSearch(t *testing.T, h Harness) {
 		t.Errorf("ListActiveContacts = %d contacts, want 6", len(active))
 	}
 	// Retention deletes ended contacts initiated before the cut, with their records.
-	var n int
+	var p contact.Purged
 	if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		n, err = tx.DeleteContactsBefore(ctx, base.Add(time.Hour))
+		p, err = tx.DeleteContactsBefore(ctx, base.Add(time.Hour), 10)
 		return err
-	}); err != nil || n != 1 {
-		t.Errorf("DeleteContactsBefore = %d, %v; want 1", n, err)
+	}); err != nil || p != (contact.Purged{Contacts: 1}) {
+		t.Errorf("DeleteContactsBefore = %+v, %v; want 1 contact", p, err)
 	}
 }
 
@@ -369,7 +369,7 @@ func testHandledContacts(t *testing.T, h Harness) {
 		if err := tx.UpdateContact(ctx, cur); err != nil {
 			return err
 		}
-		_, err = tx.DeleteContactsBefore(ctx, base.Add(90*time.Second))
+		_, err = tx.DeleteContactsBefore(ctx, base.Add(90*time.Second), contact.MaxPurgeBatch)
 		return err
 	}); err != nil {
 		t.Fatalf("retention: %v", err)

@@ -95,6 +95,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RewrapDamagedValue", func(t *testing.T) { t.Parallel(); testRewrapDamagedValue(t, h) })
 	t.Run("SealedColumnsGuard", func(t *testing.T) { t.Parallel(); testSealedColumnsGuard(t, h) })
 	t.Run("ActiveChatCount", func(t *testing.T) { t.Parallel(); testActiveChatCount(t, h) })
+	t.Run("Retention", func(t *testing.T) { t.Parallel(); testRetention(t, h) })
+	t.Run("RetentionColumnsGuard", func(t *testing.T) { t.Parallel(); testRetentionColumnsGuard(t, h) })
 }
 
 // seq numbers the instances the suite creates, so IDs and creation times are distinct.
