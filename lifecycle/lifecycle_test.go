@@ -415,13 +415,25 @@ func TestCustomerInputWithoutWait(t *testing.T) {
 	waitState(t, e, asking.ID, contact.StateInFlow)
 	waitState(t, e, queued.ID, contact.StateQueued)
 
-	before := cs.views.Load()
-	err = m.CustomerInput(ctx, instID, queued.ID, "hello")
-	if !apierr.HasCode(err, apierr.CodeInvalidRequest) {
-		t.Errorf("input to a queued chat: %v, want InvalidRequestException", err)
+	// The count is of the whole store, so work of the manager's own (the queued chat's
+	// customer queue flow, the other contact's flow) can land inside one attempt; a read by
+	// the call itself would land in every attempt, so the fewest reads of five must be 0.
+	fewest := int64(-1)
+	for range 5 {
+		before := cs.views.Load()
+		err = m.CustomerInput(ctx, instID, queued.ID, "hello")
+		if !apierr.HasCode(err, apierr.CodeInvalidRequest) {
+			t.Errorf("input to a queued chat: %v, want InvalidRequestException", err)
+		}
+		if n := cs.views.Load() - before; fewest < 0 || n < fewest {
+			fewest = n
+		}
+		if fewest == 0 {
+			break
+		}
 	}
-	if n := cs.views.Load() - before; n != 0 {
-		t.Errorf("input to a queued chat read the store %d times", n)
+	if fewest != 0 {
+		t.Errorf("input to a queued chat read the store %d times (fewest of five attempts)", fewest)
 	}
 	if err := m.CustomerInput(ctx, instID, asking.ID, "1"); err != nil {
 		t.Fatalf("input to a flow waiting for it: %v", err)
