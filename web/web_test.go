@@ -263,8 +263,13 @@ func TestFailedSignInsLookAlike(t *testing.T) {
 		h.Params.MemoryKiB, h.Params.Iterations = memKiB, 1
 		c.Hasher = &h
 	})
-	f.users.users = append(f.users.users, identity.User{ID: "a0000000-0000-4000-8000-000000000009", InstanceID: testInstanceID, Username: "gone", Disabled: true})
+	f.users.users = append(f.users.users, identity.User{ID: "a0000000-0000-4000-8000-000000000009", InstanceID: testInstanceID, Username: "gone", Disabled: true},
+		identity.User{ID: "a0000000-0000-4000-8000-00000000000a", InstanceID: testInstanceID, Username: "office"})
 	f.creds.m[testInstanceID+"/a0000000-0000-4000-8000-000000000009"] = f.creds.m[testInstanceID+"/"+agentID]
+	f.creds.m[testInstanceID+"/a0000000-0000-4000-8000-00000000000a"] = f.creds.m[testInstanceID+"/"+agentID]
+	// "office" is under its own authentication profile, which refuses the test's address.
+	f.authProfiles.set(testInstanceID+"/a0000000-0000-4000-8000-00000000000a", identity.AuthenticationProfile{ID: "office-only",
+		AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
 	c := f.client(t)
 	tok := c.csrf("/ui/login?instance=" + testAlias)
 	attempt := func(inst, user, pw string) (response, uint64) {
@@ -281,6 +286,7 @@ func TestFailedSignInsLookAlike(t *testing.T) {
 		{"unknown user, right password", testAlias, "nobody", testPassword, "unknown user"},
 		{"unknown instance", "no-such-instance", "agent", testPassword, "unknown instance"},
 		{"disabled user", testAlias, "gone", testPassword, "disabled"},
+		{"network refused by the user's own profile", testAlias, "office", testPassword, "network denied by the user's authentication profile"},
 	}
 	if wrong.StatusCode != http.StatusUnauthorized || !strings.Contains(wrong.body, identity.SignInFailedMessage) {
 		t.Fatalf("wrong password: status %d body:\n%s", wrong.StatusCode, wrong.body)
