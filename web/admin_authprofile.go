@@ -44,6 +44,8 @@ type adminAuthProfileData struct {
 	Members     []adminUserRef
 	MoreMembers bool
 	Candidates  []adminUserRef
+	// MoreCandidates is set when the instance has more users than the list offers.
+	MoreCandidates bool
 }
 
 // adminUserRef names a user on the authentication profile pages.
@@ -275,9 +277,12 @@ func (h *Handler) renderAuthProfile(w http.ResponseWriter, r *http.Request, a *a
 		if !d.CanEdit {
 			return nil
 		}
-		users, err := tx.ListUsers(ctx, inst, "", adminMemberLimit)
+		users, err := tx.ListUsers(ctx, inst, "", adminMemberLimit+1)
 		if err != nil {
 			return err
+		}
+		if len(users) > adminMemberLimit {
+			users, d.MoreCandidates = users[:adminMemberLimit], true
 		}
 		for _, u := range users {
 			if !member[u.ID] {
