@@ -31,6 +31,9 @@ type env struct {
 	key    identity.AccessKey
 	secret secret.Value[string]
 	sealer *keyring.Envelope
+	api    *api.Server
+	// now is the time requests are signed at: cfg.Now when the test gave one.
+	now func() time.Time
 }
 
 func newEnv(t *testing.T, cfg api.Config) *env {
@@ -46,13 +49,17 @@ func newEnv(t *testing.T, cfg api.Config) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	env := &env{store: st, sealer: sealer}
+	env := &env{store: st, sealer: sealer, now: cfg.Now}
+	if env.now == nil {
+		env.now = time.Now
+	}
 	env.key, env.secret = env.issue(t, identity.AccessKey{Kind: identity.KeyOperator})
 	cfg.Region, cfg.AccountID, cfg.Store, cfg.Secrets = "us-east-1", "123456789012", st, env.sealer
 	a, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	env.api = a
 	env.srv = httptest.NewServer(a)
 	t.Cleanup(env.srv.Close)
 	return env
@@ -60,7 +67,7 @@ func newEnv(t *testing.T, cfg api.Config) *env {
 
 func (e *env) issue(t *testing.T, k identity.AccessKey) (identity.AccessKey, secret.Value[string]) {
 	t.Helper()
-	k.CreatedTime = time.Now().UTC().Truncate(time.Millisecond)
+	k.CreatedTime = e.now().UTC().Truncate(time.Millisecond)
 	k, sec, err := identity.IssueAccessKey(context.Background(), e.sealer, k)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +89,7 @@ func (e *env) do(t *testing.T, key identity.AccessKey, sec secret.Value[string],
 	h := hex.EncodeToString(sum[:])
 	req.Header.Set("X-Amz-Content-Sha256", h)
 	creds := aws.Credentials{AccessKeyID: key.ID, SecretAccessKey: sec.Reveal()}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, h, "connect", "us-east-1", time.Now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, h, "connect", "us-east-1", e.now()); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -30,7 +30,9 @@ func (p Principal) Actor() string {
 	return fmt.Sprintf("user:%s/%s:%s", p.InstanceID, p.UserID, p.AccessKeyID)
 }
 
-// lookupAccessKey is the sigv4.CredentialSource of the server.
+// lookupAccessKey is the sigv4.CredentialSource of the server. A key authenticates while it
+// is Active or Expiring at the server's clock (identity.AccessKey.AuthenticatesAt): a key
+// whose grace period has ended is refused exactly as a revoked one.
 func (s *Server) lookupAccessKey(ctx context.Context, id string) (sigv4.Credential, error) {
 	var k identity.AccessKey
 	err := s.store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
@@ -44,7 +46,7 @@ func (s *Server) lookupAccessKey(ctx context.Context, id string) (sigv4.Credenti
 	if err != nil {
 		return sigv4.Credential{}, fmt.Errorf("look up access key: %w", err)
 	}
-	if k.Status != identity.KeyActive {
+	if !k.AuthenticatesAt(s.cfg.Now()) {
 		return sigv4.Credential{}, sigv4.ErrInactiveAccessKey
 	}
 	sec, err := s.secrets.OpenString(ctx, k.SecretCiphertext, identity.AccessKeyAAD(k))
@@ -106,9 +108,10 @@ func (s *Server) VerifyRequest(r *http.Request) (Principal, error) {
 	return p, nil
 }
 
-// CheckAccessKey reports whether the access key is still active: nil, or
-// AccessDeniedException when it was revoked or deleted (for a long-lived connection opened
-// with it). A store failure is returned wrapped.
+// CheckAccessKey reports whether the access key still authenticates (Active, or Expiring
+// within its grace period): nil, or AccessDeniedException when it was revoked or deleted or
+// its grace period ended (for a long-lived connection opened with it). A store failure is
+// returned wrapped.
 func (s *Server) CheckAccessKey(ctx context.Context, id string) error {
 	var k identity.AccessKey
 	err := s.store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
@@ -116,7 +119,7 @@ func (s *Server) CheckAccessKey(ctx context.Context, id string) error {
 		k, err = tx.GetAccessKey(ctx, id)
 		return err
 	})
-	if apierr.HasCode(err, apierr.CodeResourceNotFound) || err == nil && k.Status != identity.KeyActive {
+	if apierr.HasCode(err, apierr.CodeResourceNotFound) || err == nil && !k.AuthenticatesAt(s.cfg.Now()) {
 		return apierr.AccessDenied("the access key was revoked")
 	}
 	if err != nil {

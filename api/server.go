@@ -224,7 +224,13 @@ func (s *Server) wrap(op operation) http.Handler {
 			// The request ended before reaching the store: record it on its own, and fail
 			// closed when that is impossible.
 			c.audited = true
-			c.ev.Stamp(err)
+			if err != nil {
+				// A SigV4 refusal is recorded with its own code (UnrecognizedClientException for
+				// a revoked or expired key, ...), not as an internal error.
+				c.ev.Stamp(toAPIError(err))
+			} else {
+				c.ev.Stamp(nil)
+			}
 			if recErr := s.store.Record(c.ctx, c.ev); recErr != nil {
 				err = recErr
 			}

@@ -86,7 +86,8 @@ const (
 	// list its own without the permission (EvaluateOn).
 	ActionListUserAccessKeys = "ringfence:ListUserAccessKeys"
 	// ActionRollUserAccessKey replaces one of a user's access keys with a new one (secret
-	// answered once) and revokes the old one at once. Like creating a key, it hands out a
+	// answered once) and revokes the old one at once, or after a grace period of up to
+	// RollGraceMax during which the old key is Expiring. Like creating a key, it hands out a
 	// credential of the user.
 	ActionRollUserAccessKey = "ringfence:RollUserAccessKey"
 	// ActionDeleteUserAccessKey revokes one of a user's access keys (kept, Inactive, so the

@@ -44,6 +44,10 @@ var (
 	// ErrInsecureKeyFile means the key file or its directory is accessible to the group or to
 	// others, or is not a regular file/directory.
 	ErrInsecureKeyFile = errors.New("insecure key file permissions")
+	// ErrKeyFileConflict means a key file read again would take away a key in use: it gives
+	// a version held, or the keyed-hash key, another key, or names an older current version.
+	// The keys in use are kept.
+	ErrKeyFileConflict = errors.New("key file conflicts with the keys in use")
 )
 
 // DataKeySize is the size in bytes of data keys and key-encryption keys (AES-256).

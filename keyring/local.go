@@ -6,6 +6,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,8 +16,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ringfence/ringfence/secret"
@@ -62,6 +68,9 @@ type keyFileKey struct {
 type kek struct {
 	aead    cipher.AEAD
 	created time.Time
+	// sum is SHA-256 of the key: it tells whether a re-read key file holds the same key for a
+	// version without keeping the key bytes around.
+	sum [sha256.Size]byte
 }
 
 // Local is the default Keyring: KEKs and the keyed-hash key live in a JSON key file (mode 0600
@@ -79,6 +88,12 @@ type Local struct {
 	current uint32
 	keks    map[uint32]kek
 	hasher  *Hasher // behind a pointer so that printing a Local value never shows the key
+	hmacSum [sha256.Size]byte
+	// fileSum is SHA-256 of the key file content last loaded: Reload skips a file that has
+	// not changed since.
+	fileSum [sha256.Size]byte
+	// failing is set by Watch while the key file cannot be loaded (ReloadFailing).
+	failing atomic.Bool
 }
 
 // OpenLocal opens the key file at path, creating it (with KEK version 1 and a keyed-hash key)
@@ -108,17 +123,17 @@ func OpenLocal(path string, opts LocalOptions) (*Local, error) {
 		return nil, fmt.Errorf("open key file: %w", err)
 	}
 	defer unlock()
-	kf, err := readKeyFile(path)
+	kf, sum, err := readKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		kf, err = l.newKeyFile()
 		if err == nil {
-			err = writeKeyFile(path, kf)
+			sum, err = writeKeyFile(path, kf)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open key file: %w", err)
 	}
-	if err := l.load(kf); err != nil {
+	if _, err := l.load(kf, sum); err != nil {
 		return nil, fmt.Errorf("open key file %s: %w", path, err)
 	}
 	return l, nil
@@ -171,34 +186,64 @@ func checkMode(path string, wantDir bool) error {
 	return nil
 }
 
-func readKeyFile(path string) (*keyFile, error) {
+// readKeyFile reads and decodes the key file at path and returns it with the SHA-256 of its
+// content. Decoding errors say where the file is wrong, never what it holds (no byte of it is
+// quoted), so they may be logged.
+func readKeyFile(path string) (*keyFile, [sha256.Size]byte, error) {
 	if err := checkMode(path, false); err != nil {
-		return nil, err
+		return nil, [sha256.Size]byte{}, err
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, [sha256.Size]byte{}, err
 	}
+	sum := sha256.Sum256(b)
 	var kf keyFile
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&kf); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
+		return nil, sum, fmt.Errorf("parse %s: %s", path, decodeProblem(err))
 	}
-	return &kf, nil
+	return &kf, sum, nil
+}
+
+// decodeProblem describes a JSON decoding error of a key file without quoting the file:
+// encoding/json's messages may quote a character of it, and the file holds keys.
+func decodeProblem(err error) string {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		b64 base64.CorruptInputError
+	)
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not valid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q has the wrong type", typ.Field)
+	case errors.As(err, &b64):
+		return fmt.Sprintf("a key is not valid base64 (at its byte %d)", int64(b64))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the file is empty or ends early"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "it has a field a key file does not have"
+	default:
+		return "it does not decode as a key file"
+	}
 }
 
 // writeKeyFile replaces path atomically: write a temporary file in the same directory (mode
-// 0600), fsync it, rename it over path, fsync the directory.
-func writeKeyFile(path string, kf *keyFile) (err error) {
+// 0600), fsync it, rename it over path, fsync the directory. It returns the SHA-256 of the
+// content written.
+func writeKeyFile(path string, kf *keyFile) (sum [sha256.Size]byte, err error) {
 	b, err := json.MarshalIndent(kf, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode key file: %w", err)
+		return sum, fmt.Errorf("encode key file: %w", err)
 	}
+	sum = sha256.Sum256(b)
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".keyring-*.tmp")
 	if err != nil {
-		return fmt.Errorf("write key file: %w", err)
+		return sum, fmt.Errorf("write key file: %w", err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -208,67 +253,122 @@ func writeKeyFile(path string, kf *keyFile) (err error) {
 	}()
 	if err := f.Chmod(0o600); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("write key file: %w", err)
+		return sum, fmt.Errorf("write key file: %w", err)
 	}
 	if _, err := f.Write(b); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("write key file: %w", err)
+		return sum, fmt.Errorf("write key file: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("write key file: %w", err)
+		return sum, fmt.Errorf("write key file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write key file: %w", err)
+		return sum, fmt.Errorf("write key file: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write key file: %w", err)
+		return sum, fmt.Errorf("write key file: %w", err)
 	}
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("write key file: sync dir: %w", err)
+		return sum, fmt.Errorf("write key file: sync dir: %w", err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("write key file: sync dir: %w", err)
+		return sum, fmt.Errorf("write key file: sync dir: %w", err)
 	}
-	return nil
+	return sum, nil
 }
 
-// load replaces the in-memory keys with those of kf after validating it.
-func (l *Local) load(kf *keyFile) error {
+// ReloadResult says what loading the key file again changed.
+type ReloadResult struct {
+	// Changed is false when the file held what was loaded last: nothing was done.
+	Changed bool
+	// Previous and Current are the current KEK versions before and after.
+	Previous, Current uint32
+	// Added lists the versions the file brought that were not held, in ascending order.
+	Added []uint32
+	// Missing lists versions held that the file no longer has, in ascending order: they are
+	// kept in memory (until the process ends) so that what they sealed still opens.
+	Missing []uint32
+}
+
+// load validates kf (whose content has SHA-256 sum) and makes its keys the ones in use. On
+// the first load it takes kf as it is. Later (a reload) it only ever adds to what is held, so
+// that a running process never loses a key it may need to open data:
+//   - every version both held and in kf must have the same key, and kf's keyed-hash key must
+//     be the held one (flow-log hashes and search indexes depend on it); otherwise the file is
+//     refused with ErrKeyFileConflict;
+//   - kf's current version must not be older than the held one (a stale copy of the file);
+//     otherwise it is refused with ErrKeyFileConflict;
+//   - versions held that kf lacks are kept and reported in Missing.
+//
+// A refused file changes nothing.
+func (l *Local) load(kf *keyFile, sum [sha256.Size]byte) (ReloadResult, error) {
 	if kf.Format != KeyFileFormat {
-		return fmt.Errorf("format %q, want %q", kf.Format, KeyFileFormat)
+		return ReloadResult{}, fmt.Errorf("format %q, want %q", kf.Format, KeyFileFormat)
 	}
 	keks := make(map[uint32]kek, len(kf.KEKs))
 	for _, k := range kf.KEKs {
 		if k.Version == 0 {
-			return errors.New("kek version 0")
+			return ReloadResult{}, errors.New("kek version 0")
 		}
 		if _, dup := keks[k.Version]; dup {
-			return fmt.Errorf("kek version %d appears twice", k.Version)
+			return ReloadResult{}, fmt.Errorf("kek version %d appears twice", k.Version)
 		}
 		if len(k.Key) != DataKeySize {
-			return fmt.Errorf("kek version %d: key is %d bytes, want %d", k.Version, len(k.Key), DataKeySize)
+			return ReloadResult{}, fmt.Errorf("kek version %d: key is %d bytes, want %d", k.Version, len(k.Key), DataKeySize)
 		}
 		aead, err := newGCM(k.Key)
 		if err != nil {
-			return fmt.Errorf("kek version %d: %w", k.Version, err)
+			return ReloadResult{}, fmt.Errorf("kek version %d: %w", k.Version, err)
 		}
-		keks[k.Version] = kek{aead: aead, created: k.Created}
+		keks[k.Version] = kek{aead: aead, created: k.Created, sum: sha256.Sum256(k.Key)}
 	}
 	if _, ok := keks[kf.Current]; !ok {
-		return fmt.Errorf("current version %d not in file", kf.Current)
+		return ReloadResult{}, fmt.Errorf("current version %d not in file", kf.Current)
 	}
 	if len(kf.HMAC.Key) != DataKeySize {
-		return fmt.Errorf("hmac key is %d bytes, want %d", len(kf.HMAC.Key), DataKeySize)
+		return ReloadResult{}, fmt.Errorf("hmac key is %d bytes, want %d", len(kf.HMAC.Key), DataKeySize)
 	}
+	hmacSum := sha256.Sum256(kf.HMAC.Key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	res := ReloadResult{Changed: true, Previous: l.current, Current: kf.Current}
+	if l.keks != nil {
+		if subtle.ConstantTimeCompare(hmacSum[:], l.hmacSum[:]) != 1 {
+			return ReloadResult{}, fmt.Errorf("the keyed-hash key differs from the one in use: %w", ErrKeyFileConflict)
+		}
+		for v, held := range l.keks {
+			k, ok := keks[v]
+			if !ok {
+				keks[v] = held
+				res.Missing = append(res.Missing, v)
+				continue
+			}
+			if subtle.ConstantTimeCompare(k.sum[:], held.sum[:]) != 1 {
+				return ReloadResult{}, fmt.Errorf("kek version %d differs from the one in use: %w", v, ErrKeyFileConflict)
+			}
+		}
+		if kf.Current < l.current {
+			return ReloadResult{}, fmt.Errorf("current version %d is older than version %d in use (a stale copy?): %w", kf.Current, l.current, ErrKeyFileConflict)
+		}
+		for v := range keks {
+			if _, ok := l.keks[v]; !ok {
+				res.Added = append(res.Added, v)
+			}
+		}
+		slices.Sort(res.Added)
+		slices.Sort(res.Missing)
+	}
 	l.current = kf.Current
 	l.keks = keks
-	l.hasher = NewHasher(secret.New(bytes.Clone(kf.HMAC.Key)))
-	return nil
+	l.fileSum = sum
+	if l.hasher == nil {
+		l.hmacSum = hmacSum
+		l.hasher = NewHasher(secret.New(bytes.Clone(kf.HMAC.Key)))
+	}
+	return res, nil
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {
@@ -328,7 +428,7 @@ func (l *Local) UnwrapKey(ctx context.Context, version uint32, wrapped []byte, a
 	newer := version > l.current
 	l.mu.RUnlock()
 	if !ok && newer {
-		if err := l.Reload(ctx); err != nil {
+		if _, err := l.Reload(ctx); err != nil {
 			return secret.Value[[]byte]{}, fmt.Errorf("unwrap key: %w", err)
 		}
 		l.mu.RLock()
@@ -348,20 +448,33 @@ func (l *Local) UnwrapKey(ctx context.Context, version uint32, wrapped []byte, a
 	return secret.New(dek), nil
 }
 
-// Reload reads the key file again, picking up versions added by another process (for example
-// `ringfence keys rotate` while the server runs).
-func (l *Local) Reload(context.Context) error {
+// Reload reads the key file again and loads it when its content changed since it was last
+// loaded, picking up versions added by another process (for example `ringfence keys rotate`
+// while the server runs): values sealed from then on use the file's current version. It
+// never drops a key in use (see ReloadResult.Missing): a file that gives a held version or
+// the keyed-hash key another key, or names an older current version, is refused with an
+// error wrapping ErrKeyFileConflict; a file that cannot be read, has unsafe permissions
+// (ErrInsecureKeyFile) or does not parse is refused too. A refused file changes nothing, and
+// the error names no key material. Watch calls Reload periodically.
+func (l *Local) Reload(context.Context) (ReloadResult, error) {
 	if err := checkMode(filepath.Dir(l.path), true); err != nil {
-		return fmt.Errorf("reload key file: %w", err)
+		return ReloadResult{}, fmt.Errorf("reload key file: %w", err)
 	}
-	kf, err := readKeyFile(l.path)
+	kf, sum, err := readKeyFile(l.path)
 	if err != nil {
-		return fmt.Errorf("reload key file: %w", err)
+		return ReloadResult{}, fmt.Errorf("reload key file: %w", err)
 	}
-	if err := l.load(kf); err != nil {
-		return fmt.Errorf("reload key file %s: %w", l.path, err)
+	l.mu.RLock()
+	same, current := sum == l.fileSum, l.current
+	l.mu.RUnlock()
+	if same {
+		return ReloadResult{Previous: current, Current: current}, nil
 	}
-	return nil
+	res, err := l.load(kf, sum)
+	if err != nil {
+		return ReloadResult{}, fmt.Errorf("reload key file %s: %w", l.path, err)
+	}
+	return res, nil
 }
 
 // Rotate implements Rotator: it re-reads the key file under an exclusive lock, appends a KEK
@@ -373,7 +486,7 @@ func (l *Local) Rotate(context.Context) (uint32, error) {
 		return 0, fmt.Errorf("rotate: %w", err)
 	}
 	defer unlock()
-	kf, err := readKeyFile(l.path)
+	kf, _, err := readKeyFile(l.path)
 	if err != nil {
 		return 0, fmt.Errorf("rotate: %w", err)
 	}
@@ -392,10 +505,11 @@ func (l *Local) Rotate(context.Context) (uint32, error) {
 	kf.KEKs = append(kf.KEKs, keyFileKey{Version: v, Key: key, Created: l.now().UTC()})
 	kf.Current = v
 	// Durable first: a version must never seal data before it is on disk.
-	if err := writeKeyFile(l.path, kf); err != nil {
+	sum, err := writeKeyFile(l.path, kf)
+	if err != nil {
 		return 0, fmt.Errorf("rotate: %w", err)
 	}
-	if err := l.load(kf); err != nil {
+	if _, err := l.load(kf, sum); err != nil {
 		return 0, fmt.Errorf("rotate: %w", err)
 	}
 	return v, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/ringfence/ringfence/api"
@@ -127,12 +128,27 @@ func (n *Node) SetAccessKeyStatus(ctx context.Context, id string, status identit
 	return n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return tx.SetAccessKeyStatus(ctx, id, status) })
 }
 
+// RolledKey is the outcome of RollAccessKey.
+type RolledKey struct {
+	// New is the key issued; Secret is its secret, the only clear copy.
+	New    identity.AccessKey
+	Secret secret.Value[string]
+	// Old is the key rolled, as it now stands: revoked (grace 0), or with ExpiresAt set to
+	// the end of its grace period.
+	Old identity.AccessKey
+}
+
 // RollAccessKey rotates the active access key id: it issues a new key with the same kind,
-// instance and user and revokes id in the same transaction (store.RollAccessKey), audited
-// with actor "host" (host.roll_access_key, naming both key IDs). It returns the new key with
-// its secret, the only clear copy. An unknown key is ResourceNotFoundException, a revoked one
-// InvalidRequestException.
-func (n *Node) RollAccessKey(ctx context.Context, id string) (identity.AccessKey, secret.Value[string], error) {
+// instance and user and, in the same transaction (store.RollAccessKey), revokes id (grace 0)
+// or lets it authenticate for grace more (at most identity.RollGraceMax, 7 days; it lists as
+// Expiring and is refused like a revoked key from then on). Audited with actor "host"
+// (host.roll_access_key, naming both key IDs and, for a grace period, its length in minutes
+// and end). An unknown key is ResourceNotFoundException, a revoked, expired or Expiring one
+// InvalidRequestException, a grace out of range InvalidParameterException.
+func (n *Node) RollAccessKey(ctx context.Context, id string, grace time.Duration) (RolledKey, error) {
+	if err := identity.CheckRollGrace(grace); err != nil {
+		return RolledKey{}, fmt.Errorf("roll access key: %w", err)
+	}
 	var old identity.AccessKey
 	err := n.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
 		var err error
@@ -140,25 +156,40 @@ func (n *Node) RollAccessKey(ctx context.Context, id string) (identity.AccessKey
 		return err
 	})
 	if err != nil {
-		return identity.AccessKey{}, secret.Value[string]{}, fmt.Errorf("roll access key: %w", err)
+		return RolledKey{}, fmt.Errorf("roll access key: %w", err)
 	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
 	k, sec, err := identity.IssueAccessKey(ctx, n.Secrets, identity.AccessKey{
-		Kind: old.Kind, InstanceID: old.InstanceID, UserID: old.UserID, Description: old.Description,
-		CreatedTime: time.Now().UTC().Truncate(time.Millisecond),
+		Kind: old.Kind, InstanceID: old.InstanceID, UserID: old.UserID, Description: old.Description, CreatedTime: now,
 	})
 	if err != nil {
-		return identity.AccessKey{}, secret.Value[string]{}, fmt.Errorf("roll access key: %w", err)
+		return RolledKey{}, fmt.Errorf("roll access key: %w", err)
 	}
 	ev := hostEvent("host.roll_access_key", "RollAccessKey", old.InstanceID, id)
 	ev.Details = map[string]string{"kind": string(old.Kind), "new_access_key_id": k.ID}
 	if old.UserID != "" {
 		ev.Details["user_id"] = old.UserID
 	}
-	err = n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error { return store.RollAccessKey(ctx, tx, id, k) })
+	rollGraceDetails(ev.Details, now, grace)
+	err = n.Store.Update(ctx, ev, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		old, err = store.RollAccessKey(ctx, tx, id, k, grace)
+		return err
+	})
 	if err != nil {
-		return identity.AccessKey{}, secret.Value[string]{}, fmt.Errorf("roll access key: %w", err)
+		return RolledKey{}, fmt.Errorf("roll access key: %w", err)
 	}
-	return k, sec, nil
+	return RolledKey{New: k, Secret: sec, Old: old}, nil
+}
+
+// rollGraceDetails records a roll's grace period in its audit event: grace_period_minutes
+// (whole minutes, rounded up; "0" for a roll that revokes at once) and, for a grace
+// period, expires_at (RFC 3339, UTC, milliseconds).
+func rollGraceDetails(d map[string]string, now time.Time, grace time.Duration) {
+	d["grace_period_minutes"] = strconv.FormatInt(int64((grace+time.Minute-1)/time.Minute), 10)
+	if grace > 0 {
+		d["expires_at"] = now.Add(grace).UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+	}
 }
 
 // ListAccessKeys lists every access key (never a secret).
@@ -192,8 +223,9 @@ func (n *Node) SetInstanceProtection(ctx context.Context, id string, protected b
 // started again. It returns what it did per sealed column and the key version now current.
 //
 // A server running on the same data directory or database seals new values under the version
-// it loaded until it restarts or first opens a value under a newer one; run Rewrap with the
-// servers stopped, or run it again once they have restarted.
+// it loaded until its next read of the key file (Config.KeyringPoll after the rotation, or
+// sooner when it opens a value under a newer version); run Rewrap once every server seals
+// under the new version, or run it again later.
 func (n *Node) Rewrap(ctx context.Context) ([]sqlstore.RewrapCount, uint32, error) {
 	v, err := n.Keyring.CurrentVersion(ctx)
 	if err != nil {

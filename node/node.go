@@ -70,12 +70,20 @@ type Config struct {
 	// HSTS makes the pages send Strict-Transport-Security even on requests that reach the
 	// node over plain HTTP (TLS ends at a proxy in front); over TLS they always do.
 	HSTS bool
+	// KeyringPoll is how often a serving node reads its key file again to pick up a KEK
+	// version rotated in while it runs (keyring.Local.Watch): new values are sealed under
+	// the new version at most this long after the file changed. 0 means
+	// keyring.DefaultWatchInterval (10 s); at most MaxKeyringPoll.
+	KeyringPoll time.Duration
 	// MaxPasswordHashes bounds concurrent argon2id runs (each holds 19 MiB while it runs);
 	// 0 means identity.DefaultArgon2Concurrency (twice GOMAXPROCS).
 	MaxPasswordHashes int
 	// Logger receives JSON logs.
 	Logger *slog.Logger
 }
+
+// MaxKeyringPoll is the longest Config.KeyringPoll: a rotation reaches every node within it.
+const MaxKeyringPoll = 10 * time.Minute
 
 // Defaults fills empty fields with their defaults.
 func (c *Config) Defaults() {
@@ -90,6 +98,9 @@ func (c *Config) Defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if c.KeyringPoll == 0 {
+		c.KeyringPoll = keyring.DefaultWatchInterval
 	}
 }
 
@@ -109,6 +120,9 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 			return fmt.Errorf("--public-origin must be an origin such as https://cc.example.com:8443, not %q", c.PublicOrigin)
 		}
+	}
+	if c.KeyringPoll < 0 || c.KeyringPoll > MaxKeyringPoll {
+		return fmt.Errorf("--keyring-poll must be between 0 (the default, %s) and %s, not %s", keyring.DefaultWatchInterval, MaxKeyringPoll, c.KeyringPoll)
 	}
 	if c.MaxPasswordHashes < 0 {
 		return errors.New("--max-password-hashes must not be negative")

@@ -128,6 +128,7 @@ func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerStoreMetrics(reg, n.Store)
+	registerKeyringMetrics(reg, n.Keyring)
 	h, err := n.Handler(reg)
 	if err != nil {
 		return err
@@ -150,6 +151,10 @@ func (n *Node) Serve(ctx context.Context, ready func(addr string)) error {
 	sinkDone := make(chan struct{})
 	go func() { _ = sinks.Run(rtCtx); close(sinkDone) }()
 	defer func() { stopRuntime(); <-sinkDone }()
+	// A KEK version rotated in while the node runs seals new values within one interval.
+	watchDone := make(chan struct{})
+	go func() { n.watchKeyring(rtCtx); close(watchDone) }()
+	defer func() { stopRuntime(); <-watchDone }()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

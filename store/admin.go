@@ -381,31 +381,50 @@ func uniqueAuthProfileName(all []identity.AuthenticationProfile, exceptID, name 
 }
 
 // RollAccessKey replaces the active access key oldID with next, a key the caller issued
-// (identity.IssueAccessKey) with the same kind, instance and user: next is stored and oldID
-// revoked (Inactive) in the one transaction, so exactly one of the two is ever active and a
-// client holding the old secret is refused from the commit on. There is no grace period:
-// for an overlap, issue a second key, move the clients, then revoke the first. A key that
-// is not active is InvalidRequestException (rolling must not bring a revoked key's access
-// back); a user key whose user was deleted is ResourceNotFoundException; an unknown oldID is
-// ResourceNotFoundException.
-func RollAccessKey(ctx context.Context, tx Tx, oldID string, next identity.AccessKey) error {
+// (identity.IssueAccessKey) with the same kind, instance and user, at the roll time
+// next.CreatedTime. next is stored in the same transaction in which the old key is either
+// revoked (grace 0: a client holding the old secret is refused from the commit on) or given
+// the end of its grace period, next.CreatedTime + grace (identity.CheckRollGrace: at most
+// identity.RollGraceMax): until then the old key still authenticates and lists as Expiring,
+// from then on it is refused like a revoked key (identity.AccessKey.StatusAt), and revoking it
+// ends it at once. It returns the old key as it now stands.
+//
+// Only a key Active at the roll time can be rolled: a revoked or expired key is
+// InvalidRequestException (rolling must not bring a revoked key's access back), and so is an
+// Expiring one (it was rolled already: roll the key that replaced it). A user key whose user
+// was deleted is ResourceNotFoundException; an unknown oldID is ResourceNotFoundException; a
+// grace out of range is InvalidParameterException.
+func RollAccessKey(ctx context.Context, tx Tx, oldID string, next identity.AccessKey, grace time.Duration) (identity.AccessKey, error) {
+	if err := identity.CheckRollGrace(grace); err != nil {
+		return identity.AccessKey{}, err
+	}
 	old, err := tx.GetAccessKey(ctx, oldID)
 	if err != nil {
-		return err
+		return identity.AccessKey{}, err
 	}
-	if old.Status != identity.KeyActive {
-		return apierr.New(apierr.CodeInvalidRequest, "access key %s is %s: only an active key can be rolled", oldID, old.Status)
+	switch st := old.StatusAt(next.CreatedTime); st {
+	case identity.KeyActive:
+	case identity.KeyExpiring:
+		return identity.AccessKey{}, apierr.New(apierr.CodeInvalidRequest, "access key %s is Expiring (rolled already, it stops at %s): roll the key that replaced it, or revoke it",
+			oldID, old.ExpiresAt.Format(time.RFC3339))
+	default:
+		return identity.AccessKey{}, apierr.New(apierr.CodeInvalidRequest, "access key %s is %s: only an active key can be rolled", oldID, st)
 	}
 	if old.Kind != next.Kind || old.InstanceID != next.InstanceID || old.UserID != next.UserID {
-		return apierr.New(apierr.CodeInvalidRequest, "access key %s changed owner while it was rolled", oldID)
+		return identity.AccessKey{}, apierr.New(apierr.CodeInvalidRequest, "access key %s changed owner while it was rolled", oldID)
 	}
 	if old.Kind == identity.KeyUser {
 		if _, err := tx.GetUser(ctx, old.InstanceID, old.UserID); err != nil {
-			return err
+			return identity.AccessKey{}, err
 		}
 	}
 	if err := tx.CreateAccessKey(ctx, next); err != nil {
-		return err
+		return identity.AccessKey{}, err
 	}
-	return tx.SetAccessKeyStatus(ctx, oldID, identity.KeyInactive)
+	if grace == 0 {
+		old.Status = identity.KeyInactive
+		return old, tx.SetAccessKeyStatus(ctx, oldID, identity.KeyInactive)
+	}
+	old.ExpiresAt = next.CreatedTime.Add(grace).UTC().Truncate(time.Millisecond)
+	return old, tx.SetAccessKeyExpiry(ctx, oldID, old.ExpiresAt)
 }

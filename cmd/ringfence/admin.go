@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,17 +51,23 @@ func keysCmd(environ []string) *cobra.Command {
 	create.Flags().String("user", "", "username the key acts as, limited by the user's security profiles (with --instance)")
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List access keys (never their secrets)",
+		Short: "List access keys (never their secrets): Active, Expiring (rolled with a grace period; EXPIRES is its end) or Inactive",
 		Args:  cobra.NoArgs,
 		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			keys, err := n.ListAccessKeys(cmd.Context())
 			if err != nil {
 				return err
 			}
+			now := time.Now()
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ACCESS KEY ID\tKIND\tSTATUS\tINSTANCE\tUSER ID\tCREATED\tDESCRIPTION")
+			fmt.Fprintln(tw, "ACCESS KEY ID\tKIND\tSTATUS\tEXPIRES\tINSTANCE\tUSER ID\tCREATED\tDESCRIPTION")
 			for _, k := range keys {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Kind, k.Status, k.InstanceID, k.UserID, k.CreatedTime.Format("2006-01-02T15:04:05Z"), k.Description)
+				expires := "-"
+				if end, ok := k.GraceEnd(); ok {
+					expires = end.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Kind, k.StatusAt(now), expires, k.InstanceID, k.UserID,
+					k.CreatedTime.Format("2006-01-02T15:04:05Z"), k.Description)
 			}
 			return tw.Flush()
 		}),
@@ -79,24 +86,32 @@ func keysCmd(environ []string) *cobra.Command {
 	}
 	roll := &cobra.Command{
 		Use:   "roll ACCESS_KEY_ID",
-		Short: "Rotate one access key: issue a new key with the same owner, print its secret once, and revoke the old key at once",
+		Short: "Rotate one access key: issue a new key with the same owner, print its secret once, and revoke the old key (at once, or after --grace)",
 		Long: "Rotate one access key: issue a new key of the same kind for the same owner (the deployment, or the instance user)\n" +
-			"with the same description, print its secret once, and revoke the old key in the same transaction (audited as\n" +
-			"host.roll_access_key). Only an active key can be rolled. There is no grace period: to overlap, create a second key\n" +
-			"with 'keys create', move the clients to it, then 'keys revoke' the first.",
+			"with the same description and print its secret once. In the same transaction (audited as host.roll_access_key) the\n" +
+			"old key is revoked, or with --grace (at most 168h, 7 days) kept working until the grace period ends: meanwhile\n" +
+			"'keys list' shows it Expiring with its end, every request it signs is audited under its own ID, and from the end on\n" +
+			"it is refused like a revoked key ('keys revoke' ends it sooner). Only an active key can be rolled, once.",
 		Args: cobra.ExactArgs(1),
 		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, args []string) error {
-			k, sec, err := n.RollAccessKey(cmd.Context(), args[0])
+			grace, _ := cmd.Flags().GetDuration("grace")
+			r, err := n.RollAccessKey(cmd.Context(), args[0], grace)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "access_key_id=%s\nsecret_access_key=%s\nrevoked %s\n", k.ID, sec.Reveal(), args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "access_key_id=%s\nsecret_access_key=%s\n", r.New.ID, r.Secret.Reveal())
+			if end, ok := r.Old.GraceEnd(); ok {
+				fmt.Fprintf(cmd.OutOrStdout(), "expiring %s at %s\n", args[0], end.Format(time.RFC3339))
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+			}
 			return nil
 		}),
 	}
+	roll.Flags().Duration("grace", 0, "how long the old key keeps working, e.g. 24h (0 revokes it at once; at most 168h)")
 	rotate := &cobra.Command{
 		Use:   "rotate",
-		Short: "Add a key-encryption key version to the keyring; new secrets are sealed under it, old ones stay readable",
+		Short: "Add a key-encryption key version to the keyring; new values are sealed under it (by running servers within --keyring-poll), old ones stay readable",
 		Args:  cobra.NoArgs,
 		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			v, err := n.Keyring.Rotate(cmd.Context())
@@ -114,7 +129,8 @@ func keysCmd(environ []string) *cobra.Command {
 			"transcripts, display names, tokens) that an older key-encryption-key version sealed, under the current one.\n" +
 			"Each batch is committed with an audit event (host.rewrap); an interrupted run can be started again.\n" +
 			"Values that do not open for their row (altered or moved) are left as they are, counted as FAILED, and named in the error.\n" +
-			"Run it with the servers stopped, or again after they restarted: until then they seal under the version they loaded.",
+			"Run it once every running server seals under the new version: they read the key file every --keyring-poll (10s)\n" +
+			"after 'keys rotate' (ringfence_keyring_current_version in /metrics); a second run re-seals what is still left.",
 		Args: cobra.NoArgs,
 		RunE: withNode(environ, func(cmd *cobra.Command, n *node.Node, _ []string) error {
 			counts, version, err := n.Rewrap(cmd.Context())

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/identity"
+	"github.com/ringfence/ringfence/keyring"
 	"github.com/ringfence/ringfence/node"
 )
 
@@ -43,6 +45,7 @@ func addNodeFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("trusted-proxies", nil, "CIDR ranges of reverse proxies whose X-Forwarded-For is believed (comma-separated)")
 	fs.Bool("hsts", false, "send HSTS from the pages even over plain HTTP (TLS ends at a proxy in front)")
 	fs.Int("max-password-hashes", 0, "most argon2id password hashes run at once, 19 MiB each (default: twice the CPUs)")
+	fs.Duration("keyring-poll", keyring.DefaultWatchInterval, "how often a serving node reads its key file again to seal under a KEK version rotated in while it runs (at most 10m)")
 }
 
 // listSetting returns a list setting however it was given: a flag's list, a YAML list, or a
@@ -68,6 +71,23 @@ func listSetting(k *koanf.Koanf, name string) []string {
 		}
 	}
 	return out
+}
+
+// durationSetting returns a duration setting however it was given: a flag, a YAML value or a
+// variable ("30s", "2m"). A value that is not a duration is an error naming the setting.
+func durationSetting(k *koanf.Koanf, name string) (time.Duration, error) {
+	switch v := k.Get(name).(type) {
+	case nil:
+		return 0, nil
+	case time.Duration:
+		return v, nil
+	default:
+		d, err := time.ParseDuration(strings.TrimSpace(fmt.Sprint(v)))
+		if err != nil {
+			return 0, fmt.Errorf("--%s: %q is not a duration such as 30s", name, fmt.Sprint(v))
+		}
+		return d, nil
+	}
 }
 
 // loadConfig merges, lowest first: flag defaults, the --config file, RINGFENCE_* variables
@@ -133,9 +153,14 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (node.Config, error) {
 	if err != nil {
 		return node.Config{}, fmt.Errorf("--trusted-proxies: %s", apierr.As(err).Message)
 	}
+	poll, err := durationSetting(k, "keyring-poll")
+	if err != nil {
+		return node.Config{}, err
+	}
 	return node.Config{
 		PublicOrigin: k.String("public-origin"), TrustedProxies: proxies, HSTS: k.Bool("hsts"),
 		MaxPasswordHashes: k.Int("max-password-hashes"),
+		KeyringPoll:       poll,
 		DataDir:           k.String("data-dir"), HTTPAddr: k.String("http-addr"), MetricsAddr: k.String("metrics-addr"),
 		DatabaseURL: k.String("database-url"), Region: k.String("region"), AccountID: k.String("account-id"),
 		TLSCert: k.String("tls-cert"), TLSKey: k.String("tls-key"), InsecureHTTP: k.Bool("insecure-http"),

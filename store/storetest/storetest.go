@@ -47,6 +47,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Instances", func(t *testing.T) { t.Parallel(); testInstances(t, h) })
 	t.Run("InstanceList", func(t *testing.T) { t.Parallel(); testInstanceList(t, h) })
 	t.Run("AccessKeys", func(t *testing.T) { t.Parallel(); testAccessKeys(t, h) })
+	t.Run("AccessKeyRoll", func(t *testing.T) { t.Parallel(); testAccessKeyRoll(t, h) })
 	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, h) })
 	t.Run("AuditGate", func(t *testing.T) { t.Parallel(); testAuditGate(t, h) })
 	t.Run("AuditConcurrent", func(t *testing.T) { t.Parallel(); testAuditConcurrent(t, h) })
