@@ -449,10 +449,26 @@ func TestChromiumAgentWorkspace(t *testing.T) {
 	}
 
 	// 4. The customer types, then sends SECURITY.md item 9's payloads.
-	if _, err := e.client.SendEvent(context.Background(), jane.conn, chat.EventTyping, "", ""); err != nil {
-		t.Fatalf("customer typing: %v", err)
+	// Typing events are not stored: one sent before the agent's chat socket subscribed is
+	// lost, so the customer keeps sending them while it types, as chat clients do.
+	typingShown := fmt.Sprintf(`!document.querySelector('%s .typing').hidden`, janePanel)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if _, err := e.client.SendEvent(context.Background(), jane.conn, chat.EventTyping, "", ""); err != nil {
+			t.Fatalf("customer typing: %v", err)
+		}
+		shown := false
+		for range 20 {
+			if eval[bool](b, "!!("+typingShown+")") {
+				shown = true
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if shown || time.Now().After(deadline) {
+			break
+		}
 	}
-	b.waitJS("customer typing shown", fmt.Sprintf(`!document.querySelector('%s .typing').hidden`, janePanel))
+	b.waitJS("customer typing shown", typingShown)
 	if got := b.text(janePanel + ` .typing`); got != `Jane <img src=x onerror=window.__xss=1> is typing…` {
 		t.Errorf("typing indicator %q", got)
 	}
