@@ -23,23 +23,6 @@ func agentStatusOperations() []operation {
 	}
 }
 
-// maxDisplayOrder is the highest DisplayOrder (Connect API reference, CreateAgentStatus: 1–50).
-const maxDisplayOrder = 50
-
-func checkDisplayOrder(v *int) error {
-	if v != nil && (*v < 1 || *v > maxDisplayOrder) {
-		return apierr.InvalidParameter(fmt.Sprintf("DisplayOrder must be 1-%d", maxDisplayOrder))
-	}
-	return nil
-}
-
-func checkStatusState(state string) error {
-	if state != string(routing.AgentStatusEnabled) && state != string(routing.AgentStatusDisabled) {
-		return apierr.InvalidParameter("State must be ENABLED or DISABLED")
-	}
-	return nil
-}
-
 // createAgentStatus implements CreateAgentStatus (PUT /agent-status/{InstanceId}). The
 // statuses created are CUSTOM (non-productive: not routable); every instance starts with
 // Available (ROUTABLE) and Offline (OFFLINE).
@@ -61,15 +44,6 @@ func (s *Server) createAgentStatus(c *call) (any, error) {
 	if in.Name == nil {
 		return nil, apierr.InvalidParameter("Name is required")
 	}
-	if err := checkNameDescription(in.Name, in.Description); err != nil {
-		return nil, err
-	}
-	if err := checkStatusState(in.State); err != nil {
-		return nil, err
-	}
-	if err := checkDisplayOrder(in.DisplayOrder); err != nil {
-		return nil, err
-	}
 	tags, err := checkTags(in.Tags)
 	if err != nil {
 		return nil, err
@@ -79,19 +53,10 @@ func (s *Server) createAgentStatus(c *call) (any, error) {
 	if in.Description != nil {
 		rec.Description = *in.Description
 	}
-	if in.DisplayOrder != nil {
-		rec.DisplayOrder = *in.DisplayOrder
-	}
-	if err := rec.AgentStatus.Check(); err != nil {
-		return nil, err
-	}
 	arn := s.resourceARN(inst, arnAgentStatus, rec.ID)
 	c.ev.Resource = arn
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
-		}
-		return tx.CreateAgentStatus(ctx, rec)
+		return store.CreateAgentStatus(ctx, tx, rec, in.DisplayOrder)
 	})
 	if err != nil {
 		return nil, err
@@ -198,42 +163,13 @@ func (s *Server) updateAgentStatus(c *call) (any, error) {
 	if err := decodeBody(c.r, &in); err != nil {
 		return nil, err
 	}
-	if err := checkNameDescription(in.Name, in.Description); err != nil {
-		return nil, err
-	}
+	ch := store.AgentStatusChange{Name: in.Name, Description: in.Description, DisplayOrder: in.DisplayOrder, ResetOrder: in.ResetOrderNumber}
 	if in.State != nil {
-		if err := checkStatusState(*in.State); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkDisplayOrder(in.DisplayOrder); err != nil {
-		return nil, err
+		st := routing.AgentStatusState(*in.State)
+		ch.State = &st
 	}
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		rec, err := tx.GetAgentStatus(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		if in.Name != nil {
-			rec.Name = *in.Name
-		}
-		if in.Description != nil {
-			rec.Description = *in.Description
-		}
-		if in.State != nil {
-			if rec.Type != routing.StatusCustom && *in.State == string(routing.AgentStatusDisabled) {
-				return apierr.InvalidRequest(fmt.Sprintf("the %s status %q cannot be disabled", rec.Type, rec.Name))
-			}
-			rec.State = routing.AgentStatusState(*in.State)
-		}
-		if in.DisplayOrder != nil {
-			rec.DisplayOrder = *in.DisplayOrder
-		}
-		if in.ResetOrderNumber {
-			rec.DisplayOrder = 0
-		}
-		rec.LastModified = s.now()
-		return tx.UpdateAgentStatus(ctx, rec)
+		return store.UpdateAgentStatus(ctx, tx, inst, id, s.now(), ch)
 	})
 	if err != nil {
 		return nil, err

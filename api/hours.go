@@ -24,12 +24,9 @@ func hoursOperations() []operation {
 	}
 }
 
-// Limits from the Connect API reference (CreateHoursOfOperation, CreateHoursOfOperationOverride)
-// and the administrator guide ("up to 50 overrides per hours of operation").
-const (
-	maxHoursConfig    = 100
-	maxHoursOverrides = 50
-)
+// maxHoursOverrides is the most overrides one hours of operation has (administrator guide:
+// "up to 50 overrides per hours of operation").
+const maxHoursOverrides = 50
 
 // weekdays are Connect's HoursOfOperationDays values.
 var weekdays = map[string]time.Weekday{
@@ -53,8 +50,8 @@ type hoursConfigJSON struct {
 // hoursConfig turns a Config member into the router's periods; the router's Compile checks
 // the ranges. Errors: InvalidParameterException naming the missing or unknown member.
 func hoursConfig(in []hoursConfigJSON) ([]routing.HoursConfig, error) {
-	if len(in) > maxHoursConfig {
-		return nil, apierr.InvalidParameter(fmt.Sprintf("Config must have at most %d entries", maxHoursConfig))
+	if err := routing.CheckHoursConfigCount(len(in)); err != nil {
+		return nil, err
 	}
 	out := make([]routing.HoursConfig, 0, len(in))
 	for _, c := range in {
@@ -108,9 +105,6 @@ func (s *Server) createHours(c *call) (any, error) {
 	if in.Name == nil {
 		return nil, apierr.InvalidParameter("Name is required")
 	}
-	if err := checkNameDescription(in.Name, in.Description); err != nil {
-		return nil, err
-	}
 	if in.Config == nil {
 		return nil, apierr.InvalidParameter("Config is required")
 	}
@@ -129,17 +123,9 @@ func (s *Server) createHours(c *call) (any, error) {
 	if in.Description != nil {
 		h.Description = *in.Description
 	}
-	if _, err := routing.Compile(h.Definition(nil)); err != nil {
-		return nil, err
-	}
 	arn := s.resourceARN(inst, arnHours, h.ID)
 	c.ev.Resource = arn
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
-		}
-		return tx.CreateHours(ctx, h)
-	})
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return store.CreateHoursOfOperation(ctx, tx, h) })
 	if err != nil {
 		return nil, err
 	}
@@ -232,9 +218,6 @@ func (s *Server) updateHours(c *call) (any, error) {
 	if err := decodeBody(c.r, &in); err != nil {
 		return nil, err
 	}
-	if err := checkNameDescription(in.Name, in.Description); err != nil {
-		return nil, err
-	}
 	var cfg []routing.HoursConfig
 	if in.Config != nil {
 		if cfg, err = hoursConfig(in.Config); err != nil {
@@ -242,27 +225,7 @@ func (s *Server) updateHours(c *call) (any, error) {
 		}
 	}
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		h, err := tx.GetHours(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		if in.Name != nil {
-			h.Name = *in.Name
-		}
-		if in.Description != nil {
-			h.Description = *in.Description
-		}
-		if in.TimeZone != nil {
-			h.TimeZone = *in.TimeZone
-		}
-		if in.Config != nil {
-			h.Config = cfg
-		}
-		if _, err := routing.Compile(h.Definition(nil)); err != nil {
-			return err
-		}
-		h.LastModified = s.now()
-		return tx.UpdateHours(ctx, h)
+		return store.UpdateHoursOfOperation(ctx, tx, inst, id, s.now(), in.Name, in.Description, in.TimeZone, cfg)
 	})
 	if err != nil {
 		return nil, err

@@ -32,12 +32,12 @@ type outboundCallerJSON struct {
 	OutboundFlowId           *string `json:"OutboundFlowId,omitempty"`
 }
 
-// applyOutboundCaller checks cfg and stores it in q: the caller ID name is at most 255
-// characters, the outbound whisper flow must be a flow of the instance. The caller ID number
-// is kept as given (phone numbers are not managed by this server yet).
-func (s *Server) applyOutboundCaller(ctx context.Context, tx store.Tx, q *routing.QueueRecord, cfg *outboundCallerJSON) error {
+// outboundCaller reads cfg into the caller ID name, number ID and local outbound flow ID
+// the routing administration transactions take (the flow ARN reduced; store.CreateQueue and
+// store.UpdateQueueOutboundCaller check them). A nil cfg is all empty.
+func (s *Server) outboundCaller(instanceID string, cfg *outboundCallerJSON) (name, number, flowID string, err error) {
 	if cfg == nil {
-		return nil
+		return "", "", "", nil
 	}
 	str := func(p *string) string {
 		if p == nil {
@@ -45,34 +45,13 @@ func (s *Server) applyOutboundCaller(ctx context.Context, tx store.Tx, q *routin
 		}
 		return *p
 	}
-	name, number, flowID := str(cfg.OutboundCallerIdName), str(cfg.OutboundCallerIdNumberId), str(cfg.OutboundFlowId)
-	if err := checkText("OutboundCallerIdName", name, 0, 255); err != nil {
-		return err
-	}
-	if len(number) > maxResourceID {
-		return apierr.InvalidParameter("OutboundCallerIdNumberId is too long")
-	}
+	name, number, flowID = str(cfg.OutboundCallerIdName), str(cfg.OutboundCallerIdNumberId), str(cfg.OutboundFlowId)
 	if flowID != "" {
-		local, err := s.requireFlow(ctx, tx, q.InstanceID, flowID)
-		if err != nil {
-			return err
+		if flowID, err = s.localFlowID(instanceID, flowID); err != nil {
+			return "", "", "", err
 		}
-		flowID = local
 	}
-	q.OutboundCallerIDName, q.OutboundCallerIDNumberID, q.OutboundFlowID = name, number, flowID
-	return nil
-}
-
-// requireHours fails with ResourceNotFoundException unless id names hours of the instance.
-func requireHours(ctx context.Context, tx store.Tx, instanceID, id string) error {
-	if id == "" {
-		return apierr.InvalidParameter("HoursOfOperationId is required")
-	}
-	if err := checkBodyID("HoursOfOperationId", id); err != nil {
-		return err
-	}
-	_, err := tx.GetHours(ctx, instanceID, id)
-	return err
+	return name, number, flowID, nil
 }
 
 // createQueue implements CreateQueue (PUT /queues/{InstanceId}). MaxContacts 0 or absent
@@ -100,17 +79,6 @@ func (s *Server) createQueue(c *call) (any, error) {
 	if in.Name == nil {
 		return nil, apierr.InvalidParameter("Name is required")
 	}
-	if err := checkNameDescription(in.Name, in.Description); err != nil {
-		return nil, err
-	}
-	if len(in.QuickConnectIds) > maxQuickConnectIDs {
-		return nil, apierr.InvalidParameter(fmt.Sprintf("QuickConnectIds holds at most %d IDs", maxQuickConnectIDs))
-	}
-	for _, id := range in.QuickConnectIds {
-		if err := checkBodyID("QuickConnectIds", id); err != nil {
-			return nil, err
-		}
-	}
 	if len(in.EmailAddressesConfig) > 0 || in.OutboundEmailConfig != nil {
 		return nil, unsupported("email configuration")
 	}
@@ -126,28 +94,13 @@ func (s *Server) createQueue(c *call) (any, error) {
 	if in.MaxContacts != nil {
 		q.MaxContacts = *in.MaxContacts
 	}
-	if err := q.Normalise(); err != nil {
+	if q.OutboundCallerIDName, q.OutboundCallerIDNumberID, q.OutboundFlowID, err = s.outboundCaller(inst, in.OutboundCallerConfig); err != nil {
 		return nil, err
 	}
 	arn := s.resourceARN(inst, arnQueue, q.ID)
 	c.ev.Resource = arn
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
-		}
-		if err := requireHours(ctx, tx, inst, q.HoursOfOperationID); err != nil {
-			return err
-		}
-		if err := s.applyOutboundCaller(ctx, tx, &q, in.OutboundCallerConfig); err != nil {
-			return err
-		}
-		if err := tx.CreateQueue(ctx, q); err != nil {
-			return err
-		}
-		if len(in.QuickConnectIds) == 0 {
-			return nil
-		}
-		return tx.AssociateQueueQuickConnects(ctx, inst, q.ID, in.QuickConnectIds)
+		return store.CreateQueue(ctx, tx, q, in.QuickConnectIds)
 	})
 	if err != nil {
 		return nil, err
@@ -253,8 +206,8 @@ func (s *Server) listQueues(c *call) (any, error) {
 }
 
 // updateQueue reads the queue named in the path and the request body into in, then runs
-// change on the stored queue, checks the result and stores it.
-func (s *Server) updateQueue(c *call, in any, change func(ctx context.Context, tx store.Tx, q *routing.QueueRecord) error) (any, error) {
+// change, one of store's queue transactions, on it.
+func (s *Server) updateQueue(c *call, in any, change func(ctx context.Context, tx store.Tx, inst, id string) error) (any, error) {
 	inst, err := s.instanceID(c)
 	if err != nil {
 		return nil, err
@@ -266,20 +219,7 @@ func (s *Server) updateQueue(c *call, in any, change func(ctx context.Context, t
 	if err := decodeBody(c.r, in); err != nil {
 		return nil, err
 	}
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		q, err := tx.GetQueue(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		if err := change(ctx, tx, &q); err != nil {
-			return err
-		}
-		if err := q.Normalise(); err != nil {
-			return err
-		}
-		q.LastModified = s.now()
-		return tx.UpdateQueue(ctx, q)
-	})
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return change(ctx, tx, inst, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -292,17 +232,8 @@ func (s *Server) updateQueueName(c *call) (any, error) {
 		Name        *string `json:"Name"`
 		Description *string `json:"Description"`
 	}
-	return s.updateQueue(c, &in, func(_ context.Context, _ store.Tx, q *routing.QueueRecord) error {
-		if err := checkNameDescription(in.Name, in.Description); err != nil {
-			return err
-		}
-		if in.Name != nil {
-			q.Name = *in.Name
-		}
-		if in.Description != nil {
-			q.Description = *in.Description
-		}
-		return nil
+	return s.updateQueue(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		return store.UpdateQueueName(ctx, tx, inst, id, s.now(), in.Name, in.Description)
 	})
 }
 
@@ -312,12 +243,12 @@ func (s *Server) updateQueueMaxContacts(c *call) (any, error) {
 	var in struct {
 		MaxContacts *int `json:"MaxContacts"`
 	}
-	return s.updateQueue(c, &in, func(_ context.Context, _ store.Tx, q *routing.QueueRecord) error {
-		q.MaxContacts = 0
+	return s.updateQueue(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		n := 0
 		if in.MaxContacts != nil {
-			q.MaxContacts = *in.MaxContacts
+			n = *in.MaxContacts
 		}
-		return nil
+		return store.UpdateQueueMaxContacts(ctx, tx, inst, id, s.now(), n)
 	})
 }
 
@@ -326,12 +257,8 @@ func (s *Server) updateQueueHours(c *call) (any, error) {
 	var in struct {
 		HoursOfOperationId string `json:"HoursOfOperationId"`
 	}
-	return s.updateQueue(c, &in, func(ctx context.Context, tx store.Tx, q *routing.QueueRecord) error {
-		if err := requireHours(ctx, tx, q.InstanceID, in.HoursOfOperationId); err != nil {
-			return err
-		}
-		q.HoursOfOperationID = in.HoursOfOperationId
-		return nil
+	return s.updateQueue(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		return store.UpdateQueueHoursOfOperation(ctx, tx, inst, id, s.now(), in.HoursOfOperationId)
 	})
 }
 
@@ -341,12 +268,8 @@ func (s *Server) updateQueueStatus(c *call) (any, error) {
 	var in struct {
 		Status string `json:"Status"`
 	}
-	return s.updateQueue(c, &in, func(_ context.Context, _ store.Tx, q *routing.QueueRecord) error {
-		if in.Status != string(routing.QueueEnabled) && in.Status != string(routing.QueueDisabled) {
-			return apierr.InvalidParameter("Status must be ENABLED or DISABLED")
-		}
-		q.Status = routing.QueueStatus(in.Status)
-		return nil
+	return s.updateQueue(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		return store.UpdateQueueStatus(ctx, tx, inst, id, s.now(), routing.QueueStatus(in.Status))
 	})
 }
 
@@ -356,10 +279,14 @@ func (s *Server) updateQueueOutboundCaller(c *call) (any, error) {
 	var in struct {
 		OutboundCallerConfig *outboundCallerJSON `json:"OutboundCallerConfig"`
 	}
-	return s.updateQueue(c, &in, func(ctx context.Context, tx store.Tx, q *routing.QueueRecord) error {
+	return s.updateQueue(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
 		if in.OutboundCallerConfig == nil {
 			return apierr.InvalidParameter("OutboundCallerConfig is required")
 		}
-		return s.applyOutboundCaller(ctx, tx, q, in.OutboundCallerConfig)
+		name, number, flowID, err := s.outboundCaller(inst, in.OutboundCallerConfig)
+		if err != nil {
+			return err
+		}
+		return store.UpdateQueueOutboundCaller(ctx, tx, inst, id, s.now(), name, number, flowID)
 	})
 }

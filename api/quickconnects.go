@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"github.com/ringfence/ringfence/apierr"
@@ -32,14 +31,6 @@ func quickConnectOperations() []operation {
 	}
 }
 
-// maxQuickConnectIDs is the most QuickConnectIds one association request takes (Connect's
-// AssociateQueueQuickConnects: 1–50).
-const maxQuickConnectIDs = 50
-
-// e164 is an E.164 number: "+", a country code not starting with 0, at most 15 digits in all
-// (ITU-T E.164 §6; Connect's PhoneNumberQuickConnectConfig.PhoneNumber).
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-
 // quickConnectConfigJSON is Connect's QuickConnectConfig.
 type quickConnectConfigJSON struct {
 	QuickConnectType string `json:"QuickConnectType"`
@@ -59,11 +50,12 @@ type quickConnectConfigJSON struct {
 	} `json:"FlowConfig,omitempty"`
 }
 
-// quickConnectTarget checks cfg and fills q's destination. Exactly the configuration of the
-// type must be present: UserConfig for USER, QueueConfig for QUEUE, PhoneConfig for
-// PHONE_NUMBER, FlowConfig for FLOW. Referenced users, queues and flows must exist in the
-// instance.
-func (s *Server) quickConnectTarget(ctx context.Context, tx store.Tx, q *routing.QuickConnectRecord, cfg quickConnectConfigJSON) error {
+// quickConnectDestination checks the shape of cfg and returns the destination it names for
+// the routing administration transactions (store.QuickConnectDestination, flow ARNs reduced
+// to local IDs). Exactly the configuration of the type must be present: UserConfig for
+// USER, QueueConfig for QUEUE, PhoneConfig for PHONE_NUMBER, FlowConfig for FLOW. Whether
+// the users, queues and flows it names exist is checked in the transaction.
+func (s *Server) quickConnectDestination(instanceID string, cfg quickConnectConfigJSON) (store.QuickConnectDestination, error) {
 	present := 0
 	for _, p := range []bool{cfg.UserConfig != nil, cfg.QueueConfig != nil, cfg.PhoneConfig != nil, cfg.FlowConfig != nil} {
 		if p {
@@ -76,64 +68,39 @@ func (s *Server) quickConnectTarget(ctx context.Context, tx store.Tx, q *routing
 		}
 		return nil
 	}
-	flowID := ""
-	q.Type = routing.QuickConnectType(cfg.QuickConnectType)
-	switch q.Type {
+	d := store.QuickConnectDestination{Type: routing.QuickConnectType(cfg.QuickConnectType)}
+	var err error
+	switch d.Type {
 	case routing.QuickConnectUser:
-		if err := only(cfg.UserConfig != nil, "UserConfig"); err != nil {
-			return err
+		err = only(cfg.UserConfig != nil, "UserConfig")
+		if err == nil {
+			d.UserID, d.ContactFlowID = cfg.UserConfig.UserId, cfg.UserConfig.ContactFlowId
 		}
-		if err := checkBodyID("UserId", cfg.UserConfig.UserId); err != nil {
-			return err
-		}
-		ok, err := s.userExists(ctx, tx, q.InstanceID, cfg.UserConfig.UserId)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return apierr.NotFound("user", truncate(cfg.UserConfig.UserId, 64))
-		}
-		q.UserID, flowID = cfg.UserConfig.UserId, cfg.UserConfig.ContactFlowId
 	case routing.QuickConnectQueue:
-		if err := only(cfg.QueueConfig != nil, "QueueConfig"); err != nil {
-			return err
+		err = only(cfg.QueueConfig != nil, "QueueConfig")
+		if err == nil {
+			d.QueueID, d.ContactFlowID = cfg.QueueConfig.QueueId, cfg.QueueConfig.ContactFlowId
 		}
-		if cfg.QueueConfig.QueueId == "" {
-			return apierr.InvalidParameter("QueueConfig.QueueId is required")
-		}
-		if err := checkBodyID("QueueId", cfg.QueueConfig.QueueId); err != nil {
-			return err
-		}
-		if _, err := tx.GetQueue(ctx, q.InstanceID, cfg.QueueConfig.QueueId); err != nil {
-			return err
-		}
-		q.QueueID, flowID = cfg.QueueConfig.QueueId, cfg.QueueConfig.ContactFlowId
 	case routing.QuickConnectPhoneNumber:
-		if err := only(cfg.PhoneConfig != nil, "PhoneConfig"); err != nil {
-			return err
+		err = only(cfg.PhoneConfig != nil, "PhoneConfig")
+		if err == nil {
+			d.PhoneNumber = cfg.PhoneConfig.PhoneNumber
 		}
-		if !e164.MatchString(cfg.PhoneConfig.PhoneNumber) {
-			return apierr.InvalidParameter("PhoneConfig.PhoneNumber must be in E.164 format, like +12065550100")
-		}
-		q.PhoneNumber = cfg.PhoneConfig.PhoneNumber
-		return nil
 	case routing.QuickConnectFlow:
-		if err := only(cfg.FlowConfig != nil, "FlowConfig"); err != nil {
-			return err
+		err = only(cfg.FlowConfig != nil, "FlowConfig")
+		if err == nil {
+			d.ContactFlowID = cfg.FlowConfig.ContactFlowId
 		}
-		flowID = cfg.FlowConfig.ContactFlowId
-	default:
-		return apierr.InvalidParameter("QuickConnectType must be USER, QUEUE, PHONE_NUMBER or FLOW")
 	}
-	if flowID == "" {
-		return apierr.InvalidParameter("ContactFlowId is required")
-	}
-	local, err := s.requireFlow(ctx, tx, q.InstanceID, flowID)
 	if err != nil {
-		return err
+		return store.QuickConnectDestination{}, err
 	}
-	q.ContactFlowID = local
-	return nil
+	if d.ContactFlowID != "" {
+		if d.ContactFlowID, err = s.localFlowID(instanceID, d.ContactFlowID); err != nil {
+			return store.QuickConnectDestination{}, err
+		}
+	}
+	return d, nil
 }
 
 // createQuickConnect implements CreateQuickConnect (PUT /quick-connects/{InstanceId}).
@@ -161,21 +128,17 @@ func (s *Server) createQuickConnect(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	d, err := s.quickConnectDestination(inst, *in.QuickConnectConfig)
+	if err != nil {
+		return nil, err
+	}
 	q := routing.QuickConnectRecord{InstanceID: inst, ID: NewID(), Name: *in.Name, Tags: tags, LastModified: s.now()}
 	if in.Description != nil {
 		q.Description = *in.Description
 	}
 	arn := s.resourceARN(inst, arnQuickConnect, q.ID)
 	c.ev.Resource = arn
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
-		}
-		if err := s.quickConnectTarget(ctx, tx, &q, *in.QuickConnectConfig); err != nil {
-			return err
-		}
-		return tx.CreateQuickConnect(ctx, q)
-	})
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return store.CreateQuickConnect(ctx, tx, q, d) })
 	if err != nil {
 		return nil, err
 	}
@@ -279,16 +242,16 @@ func (s *Server) deleteQuickConnect(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteQuickConnect(ctx, inst, id) })
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return store.DeleteQuickConnect(ctx, tx, inst, id) })
 	if err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
 }
 
-// updateQuickConnect reads the path's quick connect, lets change modify it, stamps
-// LastModifiedTime and stores it, in one audited transaction.
-func (s *Server) updateQuickConnect(c *call, change func(ctx context.Context, tx store.Tx, q *routing.QuickConnectRecord) error) (any, error) {
+// updateQuickConnect runs change, one of store's quick connect transactions, on the path's
+// quick connect in one audited transaction.
+func (s *Server) updateQuickConnect(c *call, change func(ctx context.Context, tx store.Tx, inst, id string) error) (any, error) {
 	inst, err := s.instanceID(c)
 	if err != nil {
 		return nil, err
@@ -298,17 +261,7 @@ func (s *Server) updateQuickConnect(c *call, change func(ctx context.Context, tx
 		return nil, err
 	}
 	c.ev.Resource = s.resourceARN(inst, arnQuickConnect, id)
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		q, err := tx.GetQuickConnect(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		if err := change(ctx, tx, &q); err != nil {
-			return err
-		}
-		q.LastModified = s.now()
-		return tx.UpdateQuickConnect(ctx, q)
-	})
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return change(ctx, tx, inst, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -332,14 +285,8 @@ func (s *Server) updateQuickConnectName(c *call) (any, error) {
 	if err := checkNameDescription(in.Name, in.Description); err != nil {
 		return nil, err
 	}
-	return s.updateQuickConnect(c, func(_ context.Context, _ store.Tx, q *routing.QuickConnectRecord) error {
-		if in.Name != nil {
-			q.Name = *in.Name
-		}
-		if in.Description != nil {
-			q.Description = *in.Description
-		}
-		return nil
+	return s.updateQuickConnect(c, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		return store.UpdateQuickConnectName(ctx, tx, inst, id, s.now(), in.Name, in.Description)
 	})
 }
 
@@ -356,9 +303,12 @@ func (s *Server) updateQuickConnectConfig(c *call) (any, error) {
 	if in.QuickConnectConfig == nil {
 		return nil, apierr.InvalidParameter("QuickConnectConfig is required")
 	}
-	return s.updateQuickConnect(c, func(ctx context.Context, tx store.Tx, q *routing.QuickConnectRecord) error {
-		q.UserID, q.QueueID, q.ContactFlowID, q.PhoneNumber = "", "", "", ""
-		return s.quickConnectTarget(ctx, tx, q, *in.QuickConnectConfig)
+	return s.updateQuickConnect(c, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		d, err := s.quickConnectDestination(inst, *in.QuickConnectConfig)
+		if err != nil {
+			return err
+		}
+		return store.UpdateQuickConnectConfig(ctx, tx, inst, id, s.now(), d)
 	})
 }
 
@@ -378,13 +328,8 @@ func (s *Server) queueQuickConnectIDs(c *call) (inst, queueID string, ids []stri
 	if err := decodeBody(c.r, &in); err != nil {
 		return "", "", nil, err
 	}
-	if len(in.QuickConnectIds) == 0 || len(in.QuickConnectIds) > maxQuickConnectIDs {
-		return "", "", nil, apierr.InvalidParameter(fmt.Sprintf("QuickConnectIds must hold 1 to %d IDs", maxQuickConnectIDs))
-	}
-	for _, id := range in.QuickConnectIds {
-		if err := checkBodyID("QuickConnectIds", id); err != nil {
-			return "", "", nil, err
-		}
+	if err := routing.CheckQuickConnectIDs(in.QuickConnectIds, false); err != nil {
+		return "", "", nil, err
 	}
 	c.ev.Details = map[string]string{"quick_connects": strconv.Itoa(len(in.QuickConnectIds))}
 	return inst, queueID, in.QuickConnectIds, nil
@@ -401,13 +346,7 @@ func (s *Server) associateQueueQuickConnects(c *call) (any, error) {
 		return nil, err
 	}
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
-		}
-		if err := tx.AssociateQueueQuickConnects(ctx, inst, queueID, ids); err != nil {
-			return err
-		}
-		return s.touchQueue(ctx, tx, inst, queueID)
+		return store.AssociateQueueQuickConnects(ctx, tx, inst, queueID, ids, s.now())
 	})
 	if err != nil {
 		return nil, err
@@ -424,29 +363,12 @@ func (s *Server) disassociateQueueQuickConnects(c *call) (any, error) {
 		return nil, err
 	}
 	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
-		}
-		if err := tx.DisassociateQueueQuickConnects(ctx, inst, queueID, ids); err != nil {
-			return err
-		}
-		return s.touchQueue(ctx, tx, inst, queueID)
+		return store.DisassociateQueueQuickConnects(ctx, tx, inst, queueID, ids, s.now())
 	})
 	if err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
-}
-
-// touchQueue sets the queue's LastModifiedTime to now (an association changed), which
-// ListQueueQuickConnects answers as its LastModifiedTime.
-func (s *Server) touchQueue(ctx context.Context, tx store.Tx, inst, queueID string) error {
-	q, err := tx.GetQueue(ctx, inst, queueID)
-	if err != nil {
-		return err
-	}
-	q.LastModified = s.now()
-	return tx.UpdateQueue(ctx, q)
 }
 
 // listQueueQuickConnects implements ListQueueQuickConnects (GET

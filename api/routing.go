@@ -7,12 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/instance"
+	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
 )
 
@@ -43,16 +43,11 @@ func (s *Server) resourceARN(instanceID, segment, id string) string {
 
 // maxResourceID bounds resource IDs read from paths and bodies; Connect's are at most 500
 // characters (ARNs included).
-const maxResourceID = 500
+const maxResourceID = routing.MaxResourceID
 
 // checkBodyID refuses a resource ID member longer than Connect allows (500 characters), so
-// error messages never echo a large value.
-func checkBodyID(member, v string) error {
-	if len(v) > maxResourceID {
-		return apierr.InvalidParameter(fmt.Sprintf("%s must be at most %d characters", member, maxResourceID))
-	}
-	return nil
-}
+// error messages never echo a large value (routing.CheckResourceID).
+func checkBodyID(member, v string) error { return routing.CheckResourceID(member, v) }
 
 // pathResourceID reads a resource ID path value (an ARN of the instance is reduced to its ID)
 // and stamps the audit event's resource with its ARN.
@@ -73,35 +68,16 @@ func (s *Server) pathResourceID(c *call, name, instanceID, segment string) (stri
 	return id, nil
 }
 
-// checkText checks a Name (1–max characters) or Description (0–max characters) member:
-// Connect's pattern ^[\P{C}\r\n\t]{1,max}$ (no control or format characters except CR, LF and
-// tab).
+// checkText checks a Name (1–max characters) or Description (0–max characters) member
+// (routing.CheckText: Connect's pattern ^[\P{C}\r\n\t]{1,max}$).
 func checkText(member, v string, minLen, maxLen int) error {
-	if n := utf8.RuneCountInString(v); n < minLen || n > maxLen || !utf8.ValidString(v) {
-		return apierr.InvalidParameter(fmt.Sprintf("%s must be %d-%d characters", member, minLen, maxLen))
-	}
-	for _, r := range v {
-		if r != '\r' && r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
-			return apierr.InvalidParameter(member + " must not contain control or format characters")
-		}
-	}
-	return nil
+	return routing.CheckText(member, v, minLen, maxLen)
 }
 
 // checkNameDescription checks the Name (1–127) and Description (0–250) members Connect's
-// routing resources share; nil pointers are absent members.
+// routing resources share; nil pointers are absent members (routing.CheckNameDescription).
 func checkNameDescription(name, description *string) error {
-	if name != nil {
-		if err := checkText("Name", *name, 1, 127); err != nil {
-			return err
-		}
-	}
-	if description != nil {
-		if err := checkText("Description", *description, 0, 250); err != nil {
-			return err
-		}
-	}
-	return nil
+	return routing.CheckNameDescription(name, description)
 }
 
 // checkTags checks a Tags member (at most 50 entries, keys 1–128 and values 0–256 characters,
@@ -186,9 +162,11 @@ func requireInstance(ctx context.Context, tx store.Tx, instanceID string) error 
 	return err
 }
 
-// requireFlow fails with ResourceNotFoundException unless id names a contact flow of the
-// instance (an ARN of the instance's flow is accepted too).
-func (s *Server) requireFlow(ctx context.Context, tx store.Tx, instanceID, id string) (string, error) {
+// localFlowID reduces a ContactFlowId member (a flow ID, or an ARN of one of the instance's
+// flows) to the local flow ID the routing administration transactions take; an ARN of
+// another instance is ResourceNotFoundException. Whether the flow exists is checked in the
+// transaction (store.RequireFlow).
+func (s *Server) localFlowID(instanceID, id string) (string, error) {
 	if err := checkBodyID("ContactFlowId", id); err != nil {
 		return "", err
 	}
@@ -196,19 +174,5 @@ func (s *Server) requireFlow(ctx context.Context, tx store.Tx, instanceID, id st
 	if !ok || local == "" {
 		return "", apierr.NotFound("contact flow", truncate(id, 64))
 	}
-	if _, err := tx.GetFlowRecord(ctx, instanceID, flow.KindFlow, local); err != nil {
-		return "", err
-	}
 	return local, nil
-}
-
-// userExists reports whether userID is a user of the instance.
-func (s *Server) userExists(ctx context.Context, tx store.Tx, instanceID, userID string) (bool, error) {
-	if _, err := tx.GetUser(ctx, instanceID, userID); err != nil {
-		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
-			return false, nil
-		}
-		return false, err
-	}
-	return true, nil
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/ringfence/ringfence/apierr"
@@ -30,12 +29,6 @@ func routingProfileOperations() []operation {
 	}
 }
 
-// maxQueueConfigsPerCall is the most queue configurations one request may carry (Connect API
-// reference, CreateRoutingProfile and AssociateRoutingProfileQueues: "The limit of 10 array
-// members applies to the maximum number of RoutingProfileQueueConfig objects that can be
-// passed during a ... API request").
-const maxQueueConfigsPerCall = 10
-
 // mediaConcurrencyJSON is Connect's MediaConcurrency.
 type mediaConcurrencyJSON struct {
 	Channel              string `json:"Channel"`
@@ -58,10 +51,10 @@ type queueConfigJSON struct {
 	Delay          *int                `json:"Delay"`
 }
 
+// mediaConcurrencies converts MediaConcurrencies entries, each with Channel and
+// Concurrency (an absent CrossChannelBehavior is ROUTE_CURRENT_CHANNEL_ONLY); the values are
+// checked by the routing administration transactions (an empty list included).
 func mediaConcurrencies(in []mediaConcurrencyJSON) ([]routing.MediaConcurrency, error) {
-	if len(in) == 0 {
-		return nil, apierr.InvalidParameter("MediaConcurrencies is required: list at least one channel")
-	}
 	out := make([]routing.MediaConcurrency, 0, len(in))
 	for _, m := range in {
 		if m.Concurrency == nil {
@@ -76,10 +69,10 @@ func mediaConcurrencies(in []mediaConcurrencyJSON) ([]routing.MediaConcurrency, 
 	return out, nil
 }
 
+// queueConfigs converts QueueConfigs entries, each with QueueReference (QueueId, Channel),
+// Priority and Delay; the values and their number are checked by the routing
+// administration transactions.
 func queueConfigs(in []queueConfigJSON) ([]routing.ProfileQueue, error) {
-	if len(in) > maxQueueConfigsPerCall {
-		return nil, apierr.InvalidParameter(fmt.Sprintf("QueueConfigs must have at most %d entries per request", maxQueueConfigsPerCall))
-	}
 	out := make([]routing.ProfileQueue, 0, len(in))
 	for _, q := range in {
 		if q.QueueReference == nil || q.QueueReference.QueueId == "" || q.Priority == nil || q.Delay == nil {
@@ -89,34 +82,6 @@ func queueConfigs(in []queueConfigJSON) ([]routing.ProfileQueue, error) {
 			Priority: *q.Priority, DelaySeconds: *q.Delay})
 	}
 	return out, nil
-}
-
-// checkProfile validates p with the router's rules, the queues it names looked up in tx.
-func checkProfile(ctx context.Context, tx store.Tx, p routing.RoutingProfileRecord) error {
-	if p.DefaultOutboundQueueID == "" {
-		return apierr.InvalidParameter("DefaultOutboundQueueId is required")
-	}
-	if err := checkBodyID("DefaultOutboundQueueId", p.DefaultOutboundQueueID); err != nil {
-		return err
-	}
-	for _, e := range p.Queues {
-		if err := checkBodyID("QueueId", e.QueueID); err != nil {
-			return err
-		}
-	}
-	var lookupErr error
-	exists := func(id string) bool {
-		_, err := tx.GetQueue(ctx, p.InstanceID, id)
-		if err != nil && !apierr.HasCode(err, apierr.CodeResourceNotFound) && lookupErr == nil {
-			lookupErr = err
-		}
-		return err == nil
-	}
-	err := p.Check(exists)
-	if lookupErr != nil {
-		return lookupErr
-	}
-	return err
 }
 
 // createRoutingProfile implements CreateRoutingProfile (PUT /routing-profiles/{InstanceId}).
@@ -143,22 +108,8 @@ func (s *Server) createRoutingProfile(c *call) (any, error) {
 	if in.Name == nil || in.Description == nil {
 		return nil, apierr.InvalidParameter("Name and Description are required")
 	}
-	if err := checkNameDescription(in.Name, in.Description); err != nil {
-		return nil, err
-	}
-	if *in.Description == "" {
-		return nil, apierr.InvalidParameter("Description must be 1-250 characters")
-	}
 	if len(in.ManualAssignmentQueueConfigs) > 0 {
 		return nil, unsupported("ManualAssignmentQueueConfigs")
-	}
-	timer := routing.AgentAvailabilityTimer(in.AgentAvailabilityTimer)
-	switch timer {
-	case "":
-		timer = routing.TimeSinceLastActivity
-	case routing.TimeSinceLastActivity, routing.TimeSinceLastInbound:
-	default:
-		return nil, apierr.InvalidParameter("AgentAvailabilityTimer must be TIME_SINCE_LAST_ACTIVITY or TIME_SINCE_LAST_INBOUND")
 	}
 	tags, err := checkTags(in.Tags)
 	if err != nil {
@@ -174,18 +125,11 @@ func (s *Server) createRoutingProfile(c *call) (any, error) {
 	}
 	p := routing.RoutingProfileRecord{InstanceID: inst, RoutingProfile: routing.RoutingProfile{ID: NewID(),
 		DefaultOutboundQueueID: in.DefaultOutboundQueueId, MediaConcurrencies: conc, Queues: queues},
-		Name: *in.Name, Description: *in.Description, AgentAvailabilityTimer: timer, Tags: tags, LastModified: s.now()}
+		Name: *in.Name, Description: *in.Description, AgentAvailabilityTimer: routing.AgentAvailabilityTimer(in.AgentAvailabilityTimer),
+		Tags: tags, LastModified: s.now()}
 	arn := s.resourceARN(inst, arnRoutingProfile, p.ID)
 	c.ev.Resource = arn
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		if err := requireInstance(ctx, tx, inst); err != nil {
-			return err
-		}
-		if err := checkProfile(ctx, tx, p); err != nil {
-			return err
-		}
-		return tx.CreateRoutingProfile(ctx, p)
-	})
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return store.CreateRoutingProfile(ctx, tx, p) })
 	if err != nil {
 		return nil, err
 	}
@@ -343,9 +287,9 @@ func (s *Server) listRoutingProfileQueues(c *call) (any, error) {
 	return out, nil
 }
 
-// updateRoutingProfile reads the profile named in the path and the request body into in, then
-// runs change on the stored profile, checks the result with the router's rules and stores it.
-func (s *Server) updateRoutingProfile(c *call, in any, change func(p *routing.RoutingProfileRecord) error) (any, error) {
+// updateRoutingProfile reads the profile named in the path and the request body into in,
+// then runs change, one of store's routing profile transactions, on it.
+func (s *Server) updateRoutingProfile(c *call, in any, change func(ctx context.Context, tx store.Tx, inst, id string) error) (any, error) {
 	inst, err := s.instanceID(c)
 	if err != nil {
 		return nil, err
@@ -357,38 +301,11 @@ func (s *Server) updateRoutingProfile(c *call, in any, change func(p *routing.Ro
 	if err := decodeBody(c.r, in); err != nil {
 		return nil, err
 	}
-	err = c.update(s, func(ctx context.Context, tx store.Tx) error {
-		p, err := tx.GetRoutingProfile(ctx, inst, id)
-		if err != nil {
-			return err
-		}
-		if err := change(&p); err != nil {
-			return err
-		}
-		if err := checkProfile(ctx, tx, p); err != nil {
-			return err
-		}
-		p.LastModified = s.now()
-		return tx.UpdateRoutingProfile(ctx, p)
-	})
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return change(ctx, tx, inst, id) })
 	if err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
-}
-
-// entryIndex returns the index of the profile's entry for queue × channel, or -1.
-func entryIndex(p *routing.RoutingProfileRecord, queueID string, ch routing.Channel) int {
-	for i, e := range p.Queues {
-		if e.QueueID == queueID && e.Channel == ch {
-			return i
-		}
-	}
-	return -1
-}
-
-func notAssociated(queueID string, ch routing.Channel) error {
-	return apierr.NotFound("routing profile queue", fmt.Sprintf("%s channel %s", truncate(queueID, 64), truncate(string(ch), 16)))
 }
 
 // associateRoutingProfileQueues implements AssociateRoutingProfileQueues: 1–10 new queue ×
@@ -398,19 +315,15 @@ func (s *Server) associateRoutingProfileQueues(c *call) (any, error) {
 		QueueConfigs                 []queueConfigJSON `json:"QueueConfigs"`
 		ManualAssignmentQueueConfigs []any             `json:"ManualAssignmentQueueConfigs"`
 	}
-	return s.updateRoutingProfile(c, &in, func(p *routing.RoutingProfileRecord) error {
+	return s.updateRoutingProfile(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
 		if len(in.ManualAssignmentQueueConfigs) > 0 {
 			return unsupported("ManualAssignmentQueueConfigs")
-		}
-		if len(in.QueueConfigs) == 0 {
-			return apierr.InvalidParameter("QueueConfigs is required")
 		}
 		add, err := queueConfigs(in.QueueConfigs)
 		if err != nil {
 			return err
 		}
-		p.Queues = append(p.Queues, add...)
-		return nil
+		return store.AssociateRoutingProfileQueues(ctx, tx, inst, id, s.now(), add)
 	})
 }
 
@@ -420,22 +333,12 @@ func (s *Server) updateRoutingProfileQueues(c *call) (any, error) {
 	var in struct {
 		QueueConfigs []queueConfigJSON `json:"QueueConfigs"`
 	}
-	return s.updateRoutingProfile(c, &in, func(p *routing.RoutingProfileRecord) error {
-		if len(in.QueueConfigs) == 0 {
-			return apierr.InvalidParameter("QueueConfigs is required")
-		}
+	return s.updateRoutingProfile(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
 		upd, err := queueConfigs(in.QueueConfigs)
 		if err != nil {
 			return err
 		}
-		for _, e := range upd {
-			i := entryIndex(p, e.QueueID, e.Channel)
-			if i < 0 {
-				return notAssociated(e.QueueID, e.Channel)
-			}
-			p.Queues[i].Priority, p.Queues[i].DelaySeconds = e.Priority, e.DelaySeconds
-		}
-		return nil
+		return store.UpdateRoutingProfileQueues(ctx, tx, inst, id, s.now(), upd)
 	})
 }
 
@@ -446,21 +349,15 @@ func (s *Server) disassociateRoutingProfileQueues(c *call) (any, error) {
 		QueueReferences                 []queueReferenceJSON `json:"QueueReferences"`
 		ManualAssignmentQueueReferences []any                `json:"ManualAssignmentQueueReferences"`
 	}
-	return s.updateRoutingProfile(c, &in, func(p *routing.RoutingProfileRecord) error {
+	return s.updateRoutingProfile(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
 		if len(in.ManualAssignmentQueueReferences) > 0 {
 			return unsupported("ManualAssignmentQueueReferences")
 		}
-		if len(in.QueueReferences) == 0 || len(in.QueueReferences) > maxQueueConfigsPerCall {
-			return apierr.InvalidParameter(fmt.Sprintf("QueueReferences must have 1-%d entries", maxQueueConfigsPerCall))
-		}
+		refs := make([]routing.ProfileQueue, 0, len(in.QueueReferences))
 		for _, r := range in.QueueReferences {
-			i := entryIndex(p, r.QueueId, routing.Channel(r.Channel))
-			if i < 0 {
-				return notAssociated(r.QueueId, routing.Channel(r.Channel))
-			}
-			p.Queues = append(p.Queues[:i:i], p.Queues[i+1:]...)
+			refs = append(refs, routing.ProfileQueue{QueueID: r.QueueId, Channel: routing.Channel(r.Channel)})
 		}
-		return nil
+		return store.DisassociateRoutingProfileQueues(ctx, tx, inst, id, s.now(), refs)
 	})
 }
 
@@ -470,13 +367,12 @@ func (s *Server) updateRoutingProfileConcurrency(c *call) (any, error) {
 	var in struct {
 		MediaConcurrencies []mediaConcurrencyJSON `json:"MediaConcurrencies"`
 	}
-	return s.updateRoutingProfile(c, &in, func(p *routing.RoutingProfileRecord) error {
+	return s.updateRoutingProfile(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
 		conc, err := mediaConcurrencies(in.MediaConcurrencies)
 		if err != nil {
 			return err
 		}
-		p.MediaConcurrencies = conc
-		return nil
+		return store.UpdateRoutingProfileConcurrency(ctx, tx, inst, id, s.now(), conc)
 	})
 }
 
@@ -487,20 +383,8 @@ func (s *Server) updateRoutingProfileName(c *call) (any, error) {
 		Name        *string `json:"Name"`
 		Description *string `json:"Description"`
 	}
-	return s.updateRoutingProfile(c, &in, func(p *routing.RoutingProfileRecord) error {
-		if err := checkNameDescription(in.Name, in.Description); err != nil {
-			return err
-		}
-		if in.Name != nil {
-			p.Name = *in.Name
-		}
-		if in.Description != nil {
-			if *in.Description == "" {
-				return apierr.InvalidParameter("Description must be 1-250 characters")
-			}
-			p.Description = *in.Description
-		}
-		return nil
+	return s.updateRoutingProfile(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		return store.UpdateRoutingProfileName(ctx, tx, inst, id, s.now(), in.Name, in.Description)
 	})
 }
 
@@ -510,8 +394,7 @@ func (s *Server) updateRoutingProfileDefaultOutboundQueue(c *call) (any, error) 
 	var in struct {
 		DefaultOutboundQueueId string `json:"DefaultOutboundQueueId"`
 	}
-	return s.updateRoutingProfile(c, &in, func(p *routing.RoutingProfileRecord) error {
-		p.DefaultOutboundQueueID = in.DefaultOutboundQueueId
-		return nil
+	return s.updateRoutingProfile(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
+		return store.UpdateRoutingProfileDefaultOutboundQueue(ctx, tx, inst, id, s.now(), in.DefaultOutboundQueueId)
 	})
 }

@@ -273,22 +273,13 @@ func (s *Server) serve(op operation, c *call) (any, error) {
 		}
 	}
 	out, err := op.handle(s, c)
-	if err == nil && routingChanges[op.name] && s.cfg.Contacts != nil {
+	if err == nil && store.RoutingChange(op.name) && s.cfg.Contacts != nil {
 		// The instance's router takes the new configuration before the caller hears back.
 		if rerr := s.cfg.Contacts.RefreshRouting(c.ctx, s.pathInstanceID(c.r)); rerr != nil {
 			s.log.Warn("api: router not refreshed", "operation", op.name, "error", rerr.Error())
 		}
 	}
 	return out, err
-}
-
-// routingChanges are the operations after which the instance's router reloads its
-// definitions (hours, queues, routing profiles).
-var routingChanges = map[string]bool{
-	"CreateHoursOfOperation": true, "UpdateHoursOfOperation": true, "CreateHoursOfOperationOverride": true,
-	"CreateQueue": true, "UpdateQueueMaxContacts": true, "UpdateQueueHoursOfOperation": true, "UpdateQueueStatus": true,
-	"CreateRoutingProfile": true, "AssociateRoutingProfileQueues": true, "UpdateRoutingProfileQueues": true,
-	"DisassociateRoutingProfileQueues": true, "UpdateRoutingProfileConcurrency": true, "UpdateRoutingProfileDefaultOutboundQueue": true,
 }
 
 // unknownOperationName names requests to a path no operation serves.

@@ -13,8 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/contact"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/provision"
 	"github.com/ringfence/ringfence/secret"
@@ -119,5 +121,79 @@ func TestAdminPagesOnNode(t *testing.T) {
 	}
 	if !strings.HasPrefix(actor, "user:"+inst+"/") {
 		t.Errorf("admin events name %q", actor)
+	}
+}
+
+// TestAdminRoutingPagesOnNode: on a node, a change the administrator makes on the routing
+// pages reaches the instance's running router before the page answers, as the same change
+// through the API does. A task queued in BasicQueue starts the router; the administrator
+// disables BasicQueue on its page, and the next task's flow can no longer transfer to it
+// (the contact ends on the flow's error branch) while the first stays queued; enabled
+// again on the page, BasicQueue takes the third task. The Go SDK sees the queue's status.
+func TestAdminRoutingPagesOnNode(t *testing.T) {
+	tn := startNode(t)
+	ctx := context.Background()
+	inst := tn.boot.InstanceID
+	c := tn.sdk(tn.boot.SecretAccessKey.Reveal())
+	flowID := flowIDByName(t, c, inst, provision.SampleInboundFlowName)
+	startTask := func(name string) string {
+		t.Helper()
+		out, err := c.StartTaskContact(ctx, &connect.StartTaskContactInput{InstanceId: aws.String(inst), ContactFlowId: aws.String(flowID), Name: aws.String(name)})
+		if err != nil {
+			t.Fatalf("StartTaskContact: %v", err)
+		}
+		return aws.ToString(out.ContactId)
+	}
+	var basic string
+	qs, err := c.ListQueues(ctx, &connect.ListQueuesInput{InstanceId: aws.String(inst)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs.QueueSummaryList {
+		if aws.ToString(q.Name) == provision.BasicQueueName {
+			basic = aws.ToString(q.Id)
+		}
+	}
+	first := startTask("before")
+	waitContact(t, tn, inst, first, contact.StateQueued)
+
+	admin := tn.person(t)
+	admin.signInWithTOTP("demo", tn.boot.AdminUsername, tn.boot.AdminPassword.Reveal())
+	page := "/ui/admin/queues/" + basic
+	if resp, body := admin.do(http.MethodGet, page, nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="disable-queue"`) {
+		t.Fatalf("BasicQueue's page: %d\n%.500s", resp.StatusCode, body)
+	}
+	setStatus := func(status, notice string) {
+		t.Helper()
+		resp, body := admin.do(http.MethodPost, page+"/status", url.Values{"csrf": {admin.csrf}, "status": {status}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page+"?notice="+notice {
+			t.Fatalf("status %s: %d %s\n%.500s", status, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+	}
+	setStatus("DISABLED", "queue-disabled")
+	if dq, err := c.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: aws.String(inst), QueueId: aws.String(basic)}); err != nil ||
+		dq.Queue.Status != types.QueueStatusDisabled {
+		t.Fatalf("DescribeQueue after the page disabled it: %+v, %v", dq, err)
+	}
+	// Without the router refreshed, this task would wait in BasicQueue.
+	waitContact(t, tn, inst, startTask("while disabled"), contact.StateEnded)
+	waitContact(t, tn, inst, first, contact.StateQueued)
+
+	setStatus("ENABLED", "queue-enabled")
+	waitContact(t, tn, inst, startTask("after"), contact.StateQueued)
+
+	n := 0
+	_ = tn.n.Store.ScanAudit(ctx, 0, func(r audit.Record) error {
+		var ev audit.Event
+		if err := json.Unmarshal(r.Body, &ev); err != nil {
+			return err
+		}
+		if ev.Code == "web.admin.UpdateQueueStatus" && ev.Outcome == audit.OutcomeSuccess && strings.HasSuffix(ev.Resource, "/queue/"+basic) {
+			n++
+		}
+		return nil
+	})
+	if n != 2 {
+		t.Errorf("%d successful web.admin.UpdateQueueStatus events about BasicQueue, want 2", n)
 	}
 }

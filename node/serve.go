@@ -46,7 +46,7 @@ func (n *Node) Handler(reg prometheus.Registerer) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := n.webHandler()
+	pages, err := n.webHandler(rt)
 	if err != nil {
 		return nil, err
 	}

@@ -77,8 +77,9 @@ func (n *Node) lookupInstance(ctx context.Context, ref string) (instance.Instanc
 	return in, err
 }
 
-// webHandler builds the sign-in, account and admin pages over the node's store.
-func (n *Node) webHandler() (*web.Handler, error) {
+// webHandler builds the sign-in, account and admin pages over the node's store; routing
+// changes made on the admin pages refresh the instance's router in rt, as the API's do.
+func (n *Node) webHandler(rt *Runtime) (*web.Handler, error) {
 	ids := store.Identity{Store: n.Store}
 	return web.New(web.Config{
 		Instances: web.InstanceSourceFunc(n.lookupInstance), Users: ids, Credentials: ids, Attempts: ids,
@@ -86,7 +87,7 @@ func (n *Node) webHandler() (*web.Handler, error) {
 		MFA: ids, Passkeys: ids, Secrets: n.Secrets, Audit: n.Store, AuditHasher: n.Keyring.Hasher(),
 		TrustedProxies: n.Config.TrustedProxies, PublicOrigin: n.publicOrigin(), HSTS: n.Config.HSTS,
 		PasswordAllowed: sso.PasswordAllowed, Logger: n.Config.Logger,
-		Admin: n.Store, Region: n.Config.Region, AccountID: n.AccountID,
+		Admin: n.Store, Region: n.Config.Region, AccountID: n.AccountID, RefreshRouting: rt.Contacts.RefreshRouting,
 	})
 }
 

@@ -15,9 +15,11 @@ import (
 )
 
 // The admin pages (/ui/admin/...) manage the signed-in administrator's own instance: users,
-// security profiles and the authentication profile. The instance is always the session's:
-// no admin URL names an instance, and every ID in a URL or form is looked up inside the
-// session's instance, so another instance's users and profiles do not exist here.
+// security profiles, authentication profiles, hours of operation, agent statuses, queues,
+// quick connects and routing profiles. The instance is always the session's: no admin URL
+// names an instance, and every ID in a URL or form is looked up inside the session's
+// instance, so another instance's users, profiles, hours, queues and quick connects do not
+// exist here.
 //
 // Each request is authorized by identity.Evaluate, the authorizer of the Connect API, with
 // the caller's security profiles read afresh: the Connect operation name for what the API
@@ -75,6 +77,43 @@ func adminRoutes() []adminRoute {
 		{"POST /ui/admin/authentication-profiles/{profile}/users", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileAssign},
 		{"POST /ui/admin/authentication-profiles/{profile}/users/{user}/remove", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileRemove},
 		{"POST /ui/admin/authentication-profiles/{profile}/delete", identity.ActionUpdateAuthenticationProfile, "", (*Handler).adminAuthProfileDelete},
+		{"GET /ui/admin/hours", "ListHoursOfOperations", "", (*Handler).adminHoursList},
+		{"GET /ui/admin/hours/new", "CreateHoursOfOperation", "", (*Handler).adminHoursNew},
+		{"POST /ui/admin/hours", "CreateHoursOfOperation", "", (*Handler).adminHoursCreate},
+		{"GET /ui/admin/hours/{hours}", "DescribeHoursOfOperation", "", (*Handler).adminHours},
+		{"POST /ui/admin/hours/{hours}", "UpdateHoursOfOperation", "", (*Handler).adminHoursUpdate},
+		{"GET /ui/admin/agent-statuses", "ListAgentStatuses", "", (*Handler).adminAgentStatuses},
+		{"GET /ui/admin/agent-statuses/new", "CreateAgentStatus", "", (*Handler).adminAgentStatusNew},
+		{"POST /ui/admin/agent-statuses", "CreateAgentStatus", "", (*Handler).adminAgentStatusCreate},
+		{"GET /ui/admin/agent-statuses/{agentstatus}", "DescribeAgentStatus", "", (*Handler).adminAgentStatus},
+		{"POST /ui/admin/agent-statuses/{agentstatus}", "UpdateAgentStatus", "", (*Handler).adminAgentStatusUpdate},
+		{"GET /ui/admin/queues", "ListQueues", "", (*Handler).adminQueues},
+		{"GET /ui/admin/queues/new", "CreateQueue", "", (*Handler).adminQueueNew},
+		{"POST /ui/admin/queues", "CreateQueue", "", (*Handler).adminQueueCreate},
+		{"GET /ui/admin/queues/{queue}", "DescribeQueue", "", (*Handler).adminQueue},
+		{"POST /ui/admin/queues/{queue}/name", "UpdateQueueName", "", (*Handler).adminQueueName},
+		{"POST /ui/admin/queues/{queue}/hours", "UpdateQueueHoursOfOperation", "", (*Handler).adminQueueHours},
+		{"POST /ui/admin/queues/{queue}/max-contacts", "UpdateQueueMaxContacts", "", (*Handler).adminQueueMaxContacts},
+		{"POST /ui/admin/queues/{queue}/status", "UpdateQueueStatus", "", (*Handler).adminQueueStatus},
+		{"POST /ui/admin/queues/{queue}/quick-connects", "AssociateQueueQuickConnects", "", (*Handler).adminQueueAssociate},
+		{"POST /ui/admin/queues/{queue}/quick-connects/{quickconnect}/remove", "DisassociateQueueQuickConnects", "", (*Handler).adminQueueDisassociate},
+		{"GET /ui/admin/quick-connects", "ListQuickConnects", "", (*Handler).adminQuickConnects},
+		{"GET /ui/admin/quick-connects/new", "CreateQuickConnect", "", (*Handler).adminQuickConnectNew},
+		{"POST /ui/admin/quick-connects", "CreateQuickConnect", "", (*Handler).adminQuickConnectCreate},
+		{"GET /ui/admin/quick-connects/{quickconnect}", "DescribeQuickConnect", "", (*Handler).adminQuickConnect},
+		{"POST /ui/admin/quick-connects/{quickconnect}/name", "UpdateQuickConnectName", "", (*Handler).adminQuickConnectName},
+		{"POST /ui/admin/quick-connects/{quickconnect}/config", "UpdateQuickConnectConfig", "", (*Handler).adminQuickConnectConfig},
+		{"POST /ui/admin/quick-connects/{quickconnect}/delete", "DeleteQuickConnect", "", (*Handler).adminQuickConnectDelete},
+		{"GET /ui/admin/routing-profiles", "ListRoutingProfiles", "", (*Handler).adminRoutingProfiles},
+		{"GET /ui/admin/routing-profiles/new", "CreateRoutingProfile", "", (*Handler).adminRoutingProfileNew},
+		{"POST /ui/admin/routing-profiles", "CreateRoutingProfile", "", (*Handler).adminRoutingProfileCreate},
+		{"GET /ui/admin/routing-profiles/{routingprofile}", "DescribeRoutingProfile", "", (*Handler).adminRoutingProfile},
+		{"POST /ui/admin/routing-profiles/{routingprofile}/name", "UpdateRoutingProfileName", "", (*Handler).adminRoutingProfileName},
+		{"POST /ui/admin/routing-profiles/{routingprofile}/default-outbound-queue", "UpdateRoutingProfileDefaultOutboundQueue", "", (*Handler).adminRoutingProfileOutbound},
+		{"POST /ui/admin/routing-profiles/{routingprofile}/concurrency", "UpdateRoutingProfileConcurrency", "", (*Handler).adminRoutingProfileConcurrency},
+		{"POST /ui/admin/routing-profiles/{routingprofile}/queues", "AssociateRoutingProfileQueues", "", (*Handler).adminRoutingProfileAddQueues},
+		{"POST /ui/admin/routing-profiles/{routingprofile}/queues/update", "UpdateRoutingProfileQueues", "", (*Handler).adminRoutingProfileUpdateQueue},
+		{"POST /ui/admin/routing-profiles/{routingprofile}/queues/remove", "DisassociateRoutingProfileQueues", "", (*Handler).adminRoutingProfileRemoveQueue},
 	}
 }
 
@@ -83,6 +122,11 @@ var adminSections = []struct{ action, path, label, id string }{
 	{"ListUsers", "/ui/admin/users", "Users", "link-admin-users"},
 	{"ListSecurityProfiles", "/ui/admin/security-profiles", "Security profiles", "link-admin-profiles"},
 	{identity.ActionViewAuthenticationProfile, "/ui/admin/authentication-profiles", "Authentication profiles", "link-admin-authprofile"},
+	{"ListQueues", "/ui/admin/queues", "Queues", "link-admin-queues"},
+	{"ListHoursOfOperations", "/ui/admin/hours", "Hours of operation", "link-admin-hours"},
+	{"ListRoutingProfiles", "/ui/admin/routing-profiles", "Routing profiles", "link-admin-routing-profiles"},
+	{"ListQuickConnects", "/ui/admin/quick-connects", "Quick connects", "link-admin-quick-connects"},
+	{"ListAgentStatuses", "/ui/admin/agent-statuses", "Agent statuses", "link-admin-agent-statuses"},
 }
 
 func (h *Handler) adminRoutesOn(m *http.ServeMux) {

@@ -14,9 +14,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/flow"
 	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/provision"
+	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/secret"
 	"github.com/ringfence/ringfence/store"
 	"github.com/ringfence/ringfence/store/sqlite"
@@ -37,6 +39,12 @@ type adminFixture struct {
 	clock    *fakeClock
 	profiles map[string]string // "acme/Admin" → ID
 	users    map[string]string // username → ID
+	// routing names routing resources: "acme/BasicQueue", "acme/Sales" (a second queue),
+	// the agent statuses ("acme/Available"),
+	// "acme/To sales" (a quick connect to Sales, on no queue yet), "acme/Basic Hours",
+	// "acme/Basic Routing Profile" and the flows by name ("acme/Default queue transfer");
+	// the same for "other" ("other/Sales" is named "Other sales").
+	routing map[string]string
 }
 
 const (
@@ -54,7 +62,7 @@ func newAdminFixture(t *testing.T, opts ...func(*Config)) *adminFixture {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	f := &adminFixture{t: t, st: st, clock: &fakeClock{t: time.Now().UTC().Truncate(time.Second)},
-		profiles: map[string]string{}, users: map[string]string{}}
+		profiles: map[string]string{}, users: map[string]string{}, routing: map[string]string{}}
 	hasher := fastHasher()
 	for _, inst := range []instance.Instance{
 		{ID: testInstanceID, Alias: testAlias},
@@ -79,6 +87,7 @@ func newAdminFixture(t *testing.T, opts ...func(*Config)) *adminFixture {
 			}
 			return err
 		})
+		f.seedRouting(inst)
 	}
 	viewer := identity.SecurityProfile{ID: uuid.NewString(), InstanceID: testInstanceID, Name: "Viewer", Description: "reads users",
 		Permissions: []string{"Users.View"}, DenyPermissions: []string{}, Tags: map[string]string{}, CreatedTime: f.clock.Now(), LastModifiedTime: f.clock.Now()}
@@ -121,6 +130,63 @@ func newAdminFixture(t *testing.T, opts ...func(*Config)) *adminFixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// seedRouting names inst's provisioned routing resources and flows in f.routing and adds
+// the queue "Sales" ("Other sales" in other) and the quick connect "To sales" to it, through
+// the routing administration transactions.
+func (f *adminFixture) seedRouting(inst instance.Instance) {
+	f.t.Helper()
+	ctx := context.Background()
+	a := inst.Alias + "/"
+	err := f.st.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+		hours, err := tx.ListHours(ctx, inst.ID, "", 10)
+		if err != nil {
+			return err
+		}
+		queues, err := tx.ListQueues(ctx, inst.ID, "", 10)
+		if err != nil {
+			return err
+		}
+		flows, err := tx.ListFlowRecords(ctx, inst.ID, flow.KindFlow, nil, "", 100)
+		if err != nil {
+			return err
+		}
+		statuses, err := tx.ListAgentStatuses(ctx, inst.ID, nil, "", 10)
+		if err != nil {
+			return err
+		}
+		for _, st := range statuses {
+			f.routing[a+st.Name] = st.ID
+		}
+		for _, h := range hours {
+			f.routing[a+h.Name] = h.ID
+		}
+		for _, q := range queues {
+			f.routing[a+q.Name] = q.ID
+		}
+		for _, fl := range flows {
+			f.routing[a+fl.Name] = fl.ID
+		}
+		f.routing[a+provision.BasicRoutingProfileName] = provision.BasicRoutingProfileID(inst.ID)
+		name := "Sales"
+		if inst.ID != testInstanceID {
+			name = "Other sales"
+		}
+		sales := routing.QueueRecord{InstanceID: inst.ID, Queue: routing.Queue{ID: uuid.NewString(), HoursOfOperationID: f.routing[a+provision.BasicHoursName]},
+			Name: name, Tags: map[string]string{}, LastModified: f.clock.Now()}
+		if err := store.CreateQueue(ctx, tx, sales, nil); err != nil {
+			return err
+		}
+		f.routing[a+"Sales"] = sales.ID
+		qc := routing.QuickConnectRecord{InstanceID: inst.ID, ID: uuid.NewString(), Name: "To sales", Tags: map[string]string{}, LastModified: f.clock.Now()}
+		f.routing[a+"To sales"] = qc.ID
+		return store.CreateQuickConnect(ctx, tx, qc, store.QuickConnectDestination{Type: routing.QuickConnectQueue, QueueID: sales.ID,
+			ContactFlowID: f.routing[a+"Default queue transfer"]})
+	})
+	if err != nil {
+		f.t.Fatalf("seed routing of %s: %v", inst.Alias, err)
+	}
 }
 
 // createUser stores a user of inst holding profile with password pw and returns its ID.
@@ -210,10 +276,14 @@ func (f *adminFixture) user(id string) (identity.User, error) {
 }
 
 // adminPath fills an admin route pattern's wildcards: {user} with userID, {profile} with
-// profileID, {$} with nothing.
-func adminPath(pattern, userID, profileID string) (method, path string) {
+// profileID, {hours}, {agentstatus}, {queue}, {quickconnect} and {routingprofile} with the
+// Basic Hours, the Available status, the Sales queue, the "To sales" quick connect and the
+// Basic Routing Profile of the instance alias, {$} with nothing.
+func (f *adminFixture) adminPath(pattern, alias, userID, profileID string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
-	path = strings.NewReplacer("{user}", userID, "{profile}", profileID, "{$}", "").Replace(path)
+	a := alias + "/"
+	path = strings.NewReplacer("{user}", userID, "{profile}", profileID, "{hours}", f.routing[a+provision.BasicHoursName], "{agentstatus}", f.routing[a+"Available"], "{queue}", f.routing[a+"Sales"],
+		"{quickconnect}", f.routing[a+"To sales"], "{routingprofile}", f.routing[a+provision.BasicRoutingProfileName], "{$}", "").Replace(path)
 	return method, path
 }
 

@@ -41,6 +41,36 @@ func adminForms(f *adminFixture) map[string]url.Values {
 		"POST /ui/admin/authentication-profiles/{profile}/users":               {"user": {f.users["agent"]}},
 		"POST /ui/admin/authentication-profiles/{profile}/users/{user}/remove": {},
 		"POST /ui/admin/authentication-profiles/{profile}/delete":              {},
+		"POST /ui/admin/agent-statuses":                                        {"name": {"Lunch"}, "description": {"a break"}, "state": {"ENABLED"}, "display_order": {"3"}},
+		"POST /ui/admin/agent-statuses/{agentstatus}":                          {"name": {"Available"}, "description": {"probed"}, "state": {"ENABLED"}, "display_order": {"1"}},
+		"POST /ui/admin/hours": {"name": {"Probe hours"}, "time_zone": {"Europe/Berlin"}, "day": {"MONDAY", ""}, "start": {"08:00", ""},
+			"end": {"16:30", ""}},
+		"POST /ui/admin/hours/{hours}": {"name": {"Basic Hours"}, "description": {"probed"}, "time_zone": {"UTC"}, "day": {"SUNDAY", "MONDAY"},
+			"start": {"00:00", "00:00"}, "end": {"00:00", "00:00"}},
+		"POST /ui/admin/queues":                                              {"name": {"Probe queue"}, "description": {"probe"}, "hours": {f.routing["acme/Basic Hours"]}, "max_contacts": {"5"}},
+		"POST /ui/admin/queues/{queue}/name":                                 {"name": {"Sales"}, "description": {"probed"}},
+		"POST /ui/admin/queues/{queue}/hours":                                {"hours": {f.routing["acme/Basic Hours"]}},
+		"POST /ui/admin/queues/{queue}/max-contacts":                         {"max_contacts": {"10"}},
+		"POST /ui/admin/queues/{queue}/status":                               {"status": {"DISABLED"}},
+		"POST /ui/admin/queues/{queue}/quick-connects":                       {"quick_connect": {f.routing["acme/To sales"]}},
+		"POST /ui/admin/queues/{queue}/quick-connects/{quickconnect}/remove": {},
+		"POST /ui/admin/quick-connects": {"name": {"Probe connect"}, "type": {"QUEUE"}, "queue": {f.routing["acme/Sales"]},
+			"queue_flow": {f.routing["acme/Default queue transfer"]}},
+		"POST /ui/admin/quick-connects/{quickconnect}/name":   {"name": {"To sales"}, "description": {"probed"}},
+		"POST /ui/admin/quick-connects/{quickconnect}/config": {"type": {"PHONE_NUMBER"}, "phone": {"+12065550100"}},
+		"POST /ui/admin/quick-connects/{quickconnect}/delete": {},
+		"POST /ui/admin/routing-profiles": {"name": {"Probe profile"}, "description": {"probe"}, "outbound_queue": {f.routing["acme/BasicQueue"]},
+			"channel": {"VOICE", "CHAT"}, "conc_VOICE": {"1"}, "conc_CHAT": {"2"}, "queue": {f.routing["acme/Sales"]}, "entry_channel": {"CHAT"},
+			"priority": {"1"}, "delay": {"0"}},
+		"POST /ui/admin/routing-profiles/{routingprofile}/name":                   {"name": {"Basic Routing Profile"}, "description": {"probed"}},
+		"POST /ui/admin/routing-profiles/{routingprofile}/default-outbound-queue": {"outbound_queue": {f.routing["acme/Sales"]}},
+		"POST /ui/admin/routing-profiles/{routingprofile}/concurrency": {"channel": {"VOICE", "CHAT", "TASK"}, "conc_VOICE": {"1"},
+			"conc_CHAT": {"3"}, "conc_TASK": {"1"}},
+		"POST /ui/admin/routing-profiles/{routingprofile}/queues": {"queue": {f.routing["acme/Sales"]}, "entry_channel": {"CHAT"},
+			"priority": {"2"}, "delay": {"5"}},
+		"POST /ui/admin/routing-profiles/{routingprofile}/queues/update": {"queue": {f.routing["acme/BasicQueue"]}, "channel": {"VOICE"},
+			"priority": {"3"}, "delay": {"10"}},
+		"POST /ui/admin/routing-profiles/{routingprofile}/queues/remove": {"queue": {f.routing["acme/BasicQueue"]}, "channel": {"TASK"}},
 	}
 }
 
@@ -61,7 +91,7 @@ func TestAdminPagesRefuseAgent(t *testing.T) {
 		t.Run(rt.pattern, func(t *testing.T) {
 			code := adminEventCode(cmp.Or(rt.action, actionAdminIndex))
 			before := len(f.events(code))
-			method, path := adminPath(rt.pattern, target, profile)
+			method, path := f.adminPath(rt.pattern, testAlias, target, profile)
 			var form url.Values
 			if method == http.MethodPost {
 				form = url.Values{"csrf": {token}}
@@ -132,7 +162,7 @@ func TestAdminPagesCSRFRefused(t *testing.T) {
 	good := csrfMeta.FindStringSubmatch(c.get("/ui/").body)[1]
 	forms := adminForms(f)
 	for _, rt := range adminRoutes() {
-		method, path := adminPath(rt.pattern, f.users["agent"], f.profiles["acme/Viewer"])
+		method, path := f.adminPath(rt.pattern, testAlias, f.users["agent"], f.profiles["acme/Viewer"])
 		if method != http.MethodPost {
 			continue
 		}
@@ -179,7 +209,8 @@ func TestAdminPagesCSPAndHeaders(t *testing.T) {
 	c := f.client(t)
 	f.signIn(c, "admin")
 	home := c.get("/ui/")
-	for _, id := range []string{"link-admin-users", "link-admin-profiles", "link-admin-authprofile"} {
+	for _, id := range []string{"link-admin-users", "link-admin-profiles", "link-admin-authprofile", "link-admin-queues",
+		"link-admin-routing-profiles", "link-admin-quick-connects", "link-admin-hours", "link-admin-agent-statuses"} {
 		if !strings.Contains(home.body, `id="`+id+`"`) {
 			t.Errorf("the account page lacks %s for the administrator", id)
 		}
@@ -189,7 +220,7 @@ func TestAdminPagesCSPAndHeaders(t *testing.T) {
 		if strings.Contains(rt.pattern, "/authentication-profiles/") {
 			profile = identity.DefaultAuthenticationProfileID(testInstanceID)
 		}
-		method, path := adminPath(rt.pattern, f.users["agent"], profile)
+		method, path := f.adminPath(rt.pattern, testAlias, f.users["agent"], profile)
 		if method != http.MethodGet || path == "/ui/admin/authentication-profile" {
 			continue // the former single-profile page redirects (TestAdminAuthenticationProfile)
 		}
@@ -665,8 +696,9 @@ func TestAdminUserAuthenticationProfiles(t *testing.T) {
 	}
 }
 
-// TestAdminOtherInstanceNotFound: the IDs of another instance's user and profile do not
-// exist on the admin pages; nothing of that instance changes.
+// TestAdminOtherInstanceNotFound: the IDs of another instance's user, profiles, queue,
+// quick connect and routing profile do not exist on the admin pages; nothing of that
+// instance changes.
 func TestAdminOtherInstanceNotFound(t *testing.T) {
 	f := newAdminFixture(t)
 	c := f.client(t)
@@ -674,10 +706,10 @@ func TestAdminOtherInstanceNotFound(t *testing.T) {
 	token := csrfMeta.FindStringSubmatch(c.get("/ui/").body)[1]
 	forms := adminForms(f)
 	for _, rt := range adminRoutes() {
-		if rt.userParam == "" && !strings.Contains(rt.pattern, "{profile}") {
+		if !strings.ContainsAny(strings.ReplaceAll(rt.pattern, "{$}", ""), "{") {
 			continue
 		}
-		method, path := adminPath(rt.pattern, f.users["stranger"], f.profiles["other/Admin"])
+		method, path := f.adminPath(rt.pattern, "other", f.users["stranger"], f.profiles["other/Admin"])
 		var form url.Values
 		if method == http.MethodPost {
 			form = url.Values{"csrf": {token}}
@@ -686,7 +718,8 @@ func TestAdminOtherInstanceNotFound(t *testing.T) {
 			}
 		}
 		res := c.do(method, path, form, nil)
-		if res.StatusCode != http.StatusNotFound || strings.Contains(res.body, "stranger") || strings.Contains(res.body, "First stranger") {
+		if res.StatusCode != http.StatusNotFound || strings.Contains(res.body, "stranger") || strings.Contains(res.body, "First stranger") ||
+			strings.Contains(res.body, "Other sales") {
 			t.Errorf("%s: %d, want 404 without the other instance's names\n%.300s", rt.pattern, res.StatusCode, res.body)
 		}
 	}

@@ -1,10 +1,10 @@
 // Package web serves Ringfence's pages for people under /ui/: sign-in with password, the
 // authentication profile's network rules, TOTP and passkey second factors, the account
 // pages (password, sessions, passkeys, sign-out) and the admin pages (users, security
-// profiles, the authentication profile). Pages are html/template rendered on the
-// server with small ES modules from /ui/static/; every response carries a strict
-// Content-Security-Policy, and every state-changing request is checked for cross-site origin
-// and a CSRF token bound to the session.
+// profiles, authentication profiles, queues, quick connects, routing profiles). Pages are
+// html/template rendered on the server with small ES modules from /ui/static/; every
+// response carries a strict Content-Security-Policy, and every state-changing request is
+// checked for cross-site origin and a CSRF token bound to the session.
 //
 // Mounting: build a Handler with New and route the /ui/ prefix to it, next to the Connect API:
 //
@@ -106,10 +106,18 @@ type Config struct {
 	// instance's identity-provider sign-in, and the attempt is audited.
 	PasswordAllowed func(inst instance.Instance) bool
 	// Admin, when set, serves the admin pages under /ui/admin/ (users, security profiles,
-	// the authentication profile of the signed-in administrator's instance) over this store:
-	// each change runs one of store's administration transactions (the ones the Connect API
-	// runs) together with its audit event. nil serves none of them.
+	// authentication profiles, queues, quick connects and routing profiles of the signed-in
+	// administrator's instance) over this store: each change runs one of store's
+	// administration transactions (the ones the Connect API runs) together with its audit
+	// event. nil serves none of them.
 	Admin store.Store
+	// RefreshRouting, when set, hands an instance's stored hours, queues and routing profiles
+	// to its running router; the admin pages call it after each change the Connect API
+	// refreshes the router for (store.RoutingChange: a queue disabled, a routing profile's
+	// queues changed, ...), before they answer, so the change takes effect at once. The node
+	// wires its lifecycle manager's RefreshRouting. An error is logged; the change stays
+	// stored. nil refreshes nothing (the router takes the change when it next starts).
+	RefreshRouting func(ctx context.Context, instanceID string) error
 	// Region and AccountID name resources in the admin pages' audit events by their Connect
 	// ARN, as the API does ("us-east-1", a 12-digit account); when empty, "{kind}/{id}".
 	Region, AccountID string

@@ -1,5 +1,6 @@
-// Ringfence pages: the few behaviours that need script (passkeys). Everything else works as
-// plain forms. Text reaches the page through textContent only, never as HTML.
+// Ringfence pages: the few behaviours that need script (passkeys, showing the fields of the
+// chosen quick connect type). Everything else works as plain forms. Text reaches the page
+// through textContent only, never as HTML.
 
 const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
@@ -82,3 +83,17 @@ async function usePasskey(button) {
 
 document.getElementById('passkey-register')?.addEventListener('click', (e) => registerPasskey(e.currentTarget));
 document.getElementById('passkey-login')?.addEventListener('click', (e) => usePasskey(e.currentTarget));
+
+// A select with data-shows="cls" shows only the fieldsets of class cls whose data-type is
+// its value (the quick connect form: one destination per type). Without script every
+// fieldset shows and the server uses the one of the chosen type.
+function showChosen(select) {
+  for (const fs of document.querySelectorAll('fieldset.' + CSS.escape(select.dataset.shows))) {
+    fs.hidden = fs.dataset.type !== select.value;
+  }
+}
+
+for (const select of document.querySelectorAll('select[data-shows]')) {
+  showChosen(select);
+  select.addEventListener('change', () => showChosen(select));
+}
