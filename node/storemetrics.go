@@ -10,7 +10,8 @@ import (
 // registerStoreMetrics exposes the store's running totals (sqlstore.Stats) as Prometheus
 // counters: ringfence_store_statements_total, ringfence_store_statements_prepared_total,
 // ringfence_store_write_batches_total, ringfence_store_write_calls_total,
-// ringfence_store_read_transactions_total and ringfence_store_writer_busy_seconds_total.
+// ringfence_store_read_transactions_total, ringfence_store_writer_busy_seconds_total,
+// ringfence_store_checkpoints_total and ringfence_store_checkpoint_seconds_total.
 // Statements per API request and calls per write batch (group commit) follow from them, and
 // the busy seconds' rate near 1 says the single writer bounds the write rate. A store
 // without these totals registers nothing.
@@ -35,5 +36,9 @@ func registerStoreMetrics(reg prometheus.Registerer, st store.Store) {
 			func(x sqlstore.Stats) float64 { return float64(x.Reads) }),
 		counter("ringfence_store_writer_busy_seconds_total", "Time the store's single writer spent running and committing batches, fsync included.",
 			func(x sqlstore.Stats) float64 { return x.WriterBusy.Seconds() }),
+		counter("ringfence_store_checkpoints_total", "Background checkpoints of the write-ahead log into the database file (SQLite).",
+			func(x sqlstore.Stats) float64 { return float64(x.Checkpoints) }),
+		counter("ringfence_store_checkpoint_seconds_total", "Time the background checkpoints took, beside the writer.",
+			func(x sqlstore.Stats) float64 { return x.CheckpointBusy.Seconds() }),
 	)
 }

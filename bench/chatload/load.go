@@ -61,6 +61,13 @@ type Options struct {
 	// Rate is how many messages each chat sends per second, customer and agent taking turns
 	// (default 0.5; each participant may send at most 10/s).
 	Rate float64
+	// Warmup is how long from the start of the message phase messages count apart: the
+	// answer and delivery latencies of the messages sent in it are reported as
+	// WarmupAnswer and WarmupDelivery, not in the figures of the rest (0: none). Every
+	// chat's first messages fall in it: all chats start talking within the first period,
+	// and the node then reads each connection token, and indexes each chat's words, for
+	// the first time — a burst a node in service does not see.
+	Warmup time.Duration
 	// Parallel bounds the setup calls in flight (default 32).
 	Parallel int
 	// SetupTimeout bounds the setup: users, chats, offers and sockets (default 5 min).
@@ -188,6 +195,10 @@ type Report struct {
 	// CustomerToAgent, AgentToCustomer and ToSender are delivery latencies: send to
 	// receipt on the other participant's socket, and on the sender's own socket.
 	CustomerToAgent, AgentToCustomer, ToSender Latency
+	// Warmup is Options.Warmup; WarmupAnswer and WarmupDelivery are the answer latencies
+	// and the delivery latencies (every socket) of the messages sent in it.
+	Warmup                       time.Duration
+	WarmupAnswer, WarmupDelivery Latency
 	// Undelivered counts (acknowledged message, socket open at the end) pairs where the
 	// socket never received the message.
 	Undelivered int
@@ -274,6 +285,10 @@ type run struct {
 	firstErr                 atomic.Value
 	answerC, answerA         latencies
 	c2a, a2c, self           latencies
+	// warmEnd ends the warm-up (Options.Warmup); warmAnswer and warmDelivery take the
+	// latencies of the messages sent before it.
+	warmEnd                  time.Time
+	warmAnswer, warmDelivery latencies
 }
 
 // Run drives one load run and returns what it measured. It fails when the setup fails; once
@@ -425,6 +440,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	mstart, cpu0 := time.Now(), processCPU()
+	r.warmEnd = mstart.Add(o.Warmup)
 	var node0 Memory
 	if memory != nil && o.Endpoint != "" {
 		node0, _ = memory(ctx)
@@ -452,6 +468,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.HeldEnd = r.countHeld()
 	rep.AnswerCustomer, rep.AnswerAgent = r.answerC.summary(), r.answerA.summary()
 	rep.CustomerToAgent, rep.AgentToCustomer, rep.ToSender = r.c2a.summary(), r.a2c.summary(), r.self.summary()
+	rep.Warmup, rep.WarmupAnswer, rep.WarmupDelivery = o.Warmup, r.warmAnswer.summary(), r.warmDelivery.summary()
 	if r.desk != nil {
 		rep.DeskErrors = r.desk.errors.Load()
 	}
@@ -811,6 +828,8 @@ func (r *run) received(c *chatRun, rcv byte, it wireItem, at time.Time) {
 	c.mu.Unlock()
 	d := at.Sub(sent)
 	switch {
+	case sent.Before(r.warmEnd):
+		r.warmDelivery.add(d)
 	case role == rcv:
 		r.self.add(d)
 	case role == 'c':
@@ -891,8 +910,13 @@ func (r *run) send(ctx context.Context, c *chatRun, p *party) {
 	role := "CUSTOMER"
 	if p.role == 'a' {
 		role = "AGENT"
+	}
+	switch {
+	case start.Before(r.warmEnd):
+		r.warmAnswer.add(time.Since(start))
+	case p.role == 'a':
 		r.answerA.add(time.Since(start))
-	} else {
+	default:
 		r.answerC.add(time.Since(start))
 	}
 	c.mu.Lock()

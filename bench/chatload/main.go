@@ -46,6 +46,7 @@ func main() {
 	flag.IntVar(&o.Concurrency, "concurrency", 10, "CHAT concurrency of the agents' routing profile (1-10)")
 	flag.DurationVar(&o.Duration, "duration", 30*time.Second, "how long messages are exchanged once every chat is held")
 	flag.Float64Var(&o.Rate, "rate", 0.5, "messages per second per chat, customer and agent taking turns")
+	flag.DurationVar(&o.Warmup, "warmup", 5*time.Second, "start of the message phase whose latencies are reported apart (every chat's first messages)")
 	flag.IntVar(&o.Parallel, "parallel", 32, "setup calls in flight")
 	flag.DurationVar(&o.SetupTimeout, "setup-timeout", 5*time.Minute, "bound on the setup (agents, chats, sockets)")
 	flag.DurationVar(&o.Heartbeat, "heartbeat", 10*time.Second, "aws/heartbeat interval of every socket")
@@ -101,6 +102,10 @@ func (r *Report) Print(w io.Writer) {
 	p("  delivery customer → agent  %s   (budget: p99 ≤ 50 ms)", r.CustomerToAgent)
 	p("  delivery agent → customer  %s", r.AgentToCustomer)
 	p("  delivery to sender socket  %s", r.ToSender)
+	if r.Warmup > 0 {
+		p("  in the first %s (warm-up, not in the lines above): answer %s", r.Warmup, r.WarmupAnswer)
+		p("                             delivery to every socket %s", r.WarmupDelivery)
+	}
 	p("  undelivered                %d (acknowledged message × open socket of its chat never received)", r.Undelivered)
 	if r.DeskErrors > 0 {
 		p("  agent errors               %d offers not taken", r.DeskErrors)

@@ -17,7 +17,10 @@
 // Security properties:
 //   - Participant and connection tokens are 256-bit random values shown once; only their
 //     SHA-256 is stored. A participant token expires with the chat; a connection token is
-//     refused once its participant left or the chat ended.
+//     refused once its participant left or the chat ended. SendMessage reuses, for up to
+//     2 minutes, what a connection token was found to speak for, but the statement that
+//     stores the message checks the token and the chat again (Tx.AppendSentChatItem), so a
+//     revoked token stores nothing from the next message on.
 //   - Message content is redacted (package redact: card numbers, CVV, SSN, IBAN, routing
 //     numbers) before it is stored, delivered or handed to the flow, so no participant, the
 //     sender included, sees or receives a redacted value back, and it is sealed at rest with

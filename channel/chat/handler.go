@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/audit"
@@ -31,6 +32,9 @@ type HandlerConfig struct {
 	// MaxBodyBytes limits request bodies (default 128 KiB; a 12,288-character interactive
 	// response fits even fully \u-escaped).
 	MaxBodyBytes int64
+	// SocketIdle closes a WebSocket that sent nothing for this long (default 90 s; chatjs
+	// beats every 10 s).
+	SocketIdle time.Duration
 	// Logger gets one line per request (identifiers only). Default: discard.
 	Logger *slog.Logger
 }
@@ -68,6 +72,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 128 << 10
+	}
+	if cfg.SocketIdle <= 0 {
+		cfg.SocketIdle = socketIdle
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

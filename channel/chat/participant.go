@@ -17,6 +17,9 @@ type binding struct {
 	chat Chat
 	part Participant
 	name string
+	// tokenExpiry is when the connection token that auth resolved expires (zero from bind
+	// alone).
+	tokenExpiry time.Time
 }
 
 // denied is the one answer to a bad, expired or revoked token, as Connect gives it (chatjs
@@ -44,13 +47,35 @@ func (s *Service) auth(ctx context.Context, ev *audit.Event, token string, kind 
 		if conn.Kind != kind || !now.Before(conn.ExpiresTime) {
 			return denied()
 		}
-		return s.bind(ctx, tx, conn.InstanceID, conn.ParticipantID, now, &b)
+		if err := s.bind(ctx, tx, conn.InstanceID, conn.ParticipantID, now, &b); err != nil {
+			return err
+		}
+		b.tokenExpiry = conn.ExpiresTime
+		return nil
 	})
 	if err != nil {
 		return binding{}, err
 	}
 	stamp(ev, b)
 	return b, nil
+}
+
+// authSend resolves the ConnectionToken of a SendMessage call like auth, reusing what an
+// earlier call of the token read (authCache): the write transaction checks the token again.
+func (s *Service) authSend(ctx context.Context, ev *audit.Event, token string) (binding, error) {
+	if token == "" || len(token) > 1000 {
+		return s.auth(ctx, ev, token, ConnectionCredentials)
+	}
+	key := tokenKey(token)
+	if b, ok := s.creds.get(key, s.now()); ok {
+		stamp(ev, b)
+		return b, nil
+	}
+	b, err := s.auth(ctx, ev, token, ConnectionCredentials)
+	if err == nil {
+		s.creds.put(key, b, s.now(), b.tokenExpiry)
+	}
+	return b, err
 }
 
 // bind loads the participant and its chat and checks both are live.
@@ -226,7 +251,7 @@ type Sent struct {
 // type not supported by the chat, empty or too long content), ThrottlingException.
 func (s *Service) SendMessage(ctx context.Context, ev *audit.Event, req SendRequest) (Sent, error) {
 	ev = orEvent(ev, "SendMessage")
-	b, err := s.auth(ctx, ev, req.ConnectionToken, ConnectionCredentials)
+	b, err := s.authSend(ctx, ev, req.ConnectionToken)
 	if err != nil {
 		return Sent{}, s.record(ctx, ev, err)
 	}
@@ -308,47 +333,50 @@ func checkClientToken(t string) error {
 	return nil
 }
 
-// store appends it with ev, and indexes words for transcript search, after re-checking, in
-// the write transaction, that the connection token still holds and the chat is active. For a
-// ClientToken already used by the participant it returns the stored item and repeat=true.
+// store appends it with ev, and indexes words for transcript search; the statement that
+// appends it checks, in the write transaction, that the connection token still holds, the
+// chat is active and the ClientToken is new (Tx.AppendSentChatItem). For a ClientToken
+// already used by the participant it returns the stored item and repeat=true, once the
+// connection token is checked.
 func (s *Service) store(ctx context.Context, ev *audit.Event, token string, it StoredItem, words []string) (stored StoredItem, repeat bool, err error) {
 	now := s.now()
+	key := tokenKey(token)
+	hash := key[:]
 	err = s.cfg.Store.Update(ctx, ev, func(ctx context.Context, tx Tx) error {
-		conn, err := tx.ChatConnectionByToken(ctx, hashToken(token))
-		if apierr.HasCode(err, apierr.CodeResourceNotFound) {
-			return denied()
-		}
-		if err != nil {
-			return err
-		}
-		if conn.ParticipantID != it.ParticipantID || !now.Before(conn.ExpiresTime) {
-			return denied()
-		}
-		if it.ClientToken != "" {
-			prev, err := tx.ChatItemByClientToken(ctx, it.InstanceID, it.ParticipantID, it.ClientToken)
-			if err == nil {
-				stored, repeat = prev, true
-				ev.Details["item_id"] = prev.ID
-				return nil
-			}
-			if !apierr.HasCode(err, apierr.CodeResourceNotFound) {
-				return err
-			}
-		}
-		c, err := tx.GetChat(ctx, it.InstanceID, it.ContactID)
-		if err != nil {
-			return err
-		}
-		if !c.Active(now) {
-			return denied()
-		}
 		ev.Details["item_id"] = it.ID
-		if it.Seq, err = tx.AppendChatItem(ctx, it); err != nil {
+		var err error
+		it.Seq, err = tx.AppendSentChatItem(ctx, it, hash, now)
+		switch {
+		case err == nil:
+			stored = it
+			return tx.IndexTranscriptWords(ctx, it.InstanceID, it.ContactID, it.ParticipantRole, words)
+		case apierr.HasCode(err, apierr.CodeAccessDenied):
+			return denied()
+		case apierr.HasCode(err, apierr.CodeDuplicateResource) && it.ClientToken != "":
+			prev, perr := tx.ChatItemByClientToken(ctx, it.InstanceID, it.ParticipantID, it.ClientToken)
+			if perr != nil {
+				return err // a duplicate item ID, not a repeated call
+			}
+			conn, cerr := tx.ChatConnectionByToken(ctx, hash)
+			if apierr.HasCode(cerr, apierr.CodeResourceNotFound) {
+				return denied()
+			}
+			if cerr != nil {
+				return cerr
+			}
+			if conn.Kind != ConnectionCredentials || conn.ParticipantID != it.ParticipantID || !now.Before(conn.ExpiresTime) {
+				return denied()
+			}
+			stored, repeat = prev, true
+			ev.Details["item_id"] = prev.ID
+			return nil
+		default:
 			return err
 		}
-		stored = it
-		return tx.IndexTranscriptWords(ctx, it.InstanceID, it.ContactID, it.ParticipantRole, words)
 	})
+	if apierr.HasCode(err, apierr.CodeAccessDenied) {
+		s.creds.drop(key)
+	}
 	if apierr.HasCode(err, apierr.CodeDuplicateResource) {
 		err = apierr.New(apierr.CodeConflict, "a request with this ClientToken is in progress; retry it")
 	}

@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 
 	"github.com/ringfence/ringfence/apierr"
@@ -130,8 +131,16 @@ type Config struct {
 	Store Transactor
 	// Secrets seals content and display names at rest. Required.
 	Secrets *keyring.Envelope
-	// NewID returns a fresh lower-case UUID for participants and items. Required.
+	// NewID returns a fresh lower-case UUID for participants, requests and events that are
+	// not stored. Required.
 	NewID func() string
+	// NewItemID returns the ID of a new transcript item, a lower-case UUID. Default: a
+	// version 7 UUID (RFC 9562 section 5.7), whose first 48 bits are the time in
+	// milliseconds, so that the store's index of item IDs grows at one end instead of
+	// taking a write at a random place per message (about 15% of the store writer's time
+	// per message with a thousand chats open). The time it carries is the item's
+	// AbsoluteTime, which whoever sees the item sees anyway.
+	NewItemID func() string
 	// Redactor redacts message content before it is stored or delivered; nil means
 	// redact.New with the zero Policy (every card number becomes "[CARD]").
 	Redactor *redact.Redactor
@@ -159,6 +168,8 @@ type Service struct {
 	log    *slog.Logger
 
 	order contactLocks
+	// creds caches what SendMessage's connection tokens speak for (see authCache).
+	creds authCache
 
 	mu       sync.Mutex
 	limiters map[string]*limiter // by instance/participant
@@ -190,6 +201,16 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Fanout == nil {
 		cfg.Fanout = NewHub()
+	}
+	if cfg.NewItemID == nil {
+		newID := cfg.NewID
+		cfg.NewItemID = func() string {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return newID()
+			}
+			return id.String()
+		}
 	}
 	return &Service{cfg: cfg, limits: cfg.Limits, fanout: cfg.Fanout, red: cfg.Redactor, now: cfg.Now, log: cfg.Logger,
 		limiters: map[string]*limiter{}}, nil
@@ -369,7 +390,7 @@ func (s *Service) allowKey(key string) bool {
 // none).
 func (s *Service) newItem(ctx context.Context, p Participant, typ ItemType, contentType, content, clientToken string, at time.Time) (StoredItem, string, error) {
 	it := StoredItem{
-		InstanceID: p.InstanceID, ContactID: p.ContactID, ID: s.cfg.NewID(), Type: typ, ContentType: contentType,
+		InstanceID: p.InstanceID, ContactID: p.ContactID, ID: s.cfg.NewItemID(), Type: typ, ContentType: contentType,
 		ParticipantID: p.ParticipantID, ParticipantRole: p.Role, AbsoluteTime: at.UTC().Truncate(time.Millisecond),
 		ClientToken: clientToken,
 	}

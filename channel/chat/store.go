@@ -53,6 +53,18 @@ type Tx interface {
 	// DuplicateResourceException when the participant already stored an item with the same
 	// non-empty ClientToken.
 	AppendChatItem(ctx context.Context, it StoredItem) (int64, error)
+	// AppendSentChatItem is AppendChatItem for an item a participant sent with a connection
+	// token (SendMessage), checked in the same statement that gives it its Seq: a
+	// CONNECTION_CREDENTIALS connection whose token has SHA-256 tokenHash must exist for
+	// it.ParticipantID in it.ContactID and not have expired at now, and the chat must have
+	// neither ended nor run past its duration at now; when a check fails nothing is stored
+	// and the error is AccessDeniedException. It is what makes a revoked token (the
+	// participant left, the chat ended) fail at once whatever the caller checked before the
+	// transaction. When it.ClientToken is set and the participant already stored an item
+	// with it, nothing is stored and the error is DuplicateResourceException (read that item
+	// with ChatItemByClientToken; the connection token has not been checked then); a
+	// duplicate item ID is DuplicateResourceException too.
+	AppendSentChatItem(ctx context.Context, it StoredItem, tokenHash []byte, now time.Time) (int64, error)
 	// ChatItemByClientToken returns the item a participant stored with a ClientToken.
 	ChatItemByClientToken(ctx context.Context, instanceID, participantID, clientToken string) (StoredItem, error)
 	// GetChatItem returns one item of a contact by ID.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,44 +174,5 @@ func TestReadTranscript(t *testing.T) {
 		return err
 	}); !apierr.HasCode(err, apierr.CodeResourceNotFound) {
 		t.Errorf("read of a contact without a chat = %v, want ResourceNotFoundException", err)
-	}
-}
-
-// BenchmarkSendMessage measures durable, audited SendMessage calls through the participant
-// API (HTTP on loopback, 32 customers in their own chats sending at once) on a store
-// without and with the transcript index, so the ratio is the index's cost on the whole path.
-// Run it with
-//
-//	go test -run '^$' -bench SendMessage -benchtime 3s ./channel/chat/
-func BenchmarkSendMessage(b *testing.B) {
-	for _, indexed := range []bool{false, true} {
-		name := "plain-store"
-		if indexed {
-			name = "indexed-store"
-		}
-		b.Run(name, func(b *testing.B) {
-			e := newEnvWith(b, chat.Limits{MessagesPerSecond: 1e6, MessageBurst: 1e6}, indexed)
-			const chats = 32
-			conns := make(chan string, chats)
-			for i := range chats {
-				conns <- e.start(fmt.Sprintf("contact-%d", i), "Customer").conn
-			}
-			var n atomic.Int64
-			b.SetParallelism(16)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				conn := <-conns
-				defer func() { conns <- conn }()
-				for pb.Next() {
-					i := n.Add(1)
-					text := fmt.Sprintf("Hello, my order %d has not arrived yet; could you check order %d and word%d please?", i%500, i%97, i%1000)
-					if _, err := e.client.SendMessage(context.Background(), conn, chat.ContentTypePlain, text, ""); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-		})
 	}
 }

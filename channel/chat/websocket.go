@@ -1,8 +1,12 @@
 package chat
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -29,7 +33,7 @@ import (
 const (
 	// MaxFrameBytes is the largest frame a client may send; its frames are a few dozen bytes.
 	MaxFrameBytes = 8 << 10
-	// socketIdle closes a socket that sent nothing for this long (chatjs beats every 10 s).
+	// socketIdle is the default of HandlerConfig.SocketIdle.
 	socketIdle = 90 * time.Second
 	// socketWrite bounds one frame write.
 	socketWrite = 10 * time.Second
@@ -37,6 +41,12 @@ const (
 	// queue and the goroutine that writes it exist only while frames wait, so an idle socket
 	// holds neither.
 	socketQueue = 256
+	// socketReadBuffer and socketWriteBuffer are the sizes of a socket's buffered reader
+	// and writer, which it holds for its whole life (net/http's are 4 KiB each). Client
+	// frames are a few dozen bytes; a server frame up to socketWriteBuffer goes out in one
+	// TLS record, a larger one in several.
+	socketReadBuffer  = 512
+	socketWriteBuffer = 1024
 )
 
 // TopicChat is the only subscription topic: chat items.
@@ -44,7 +54,9 @@ const TopicChat = "aws/chat"
 
 // serveWebSocket opens a participant's WebSocket: GET WebSocketPath?AuthToken=<token from
 // Websocket.Url>. The token is checked before the upgrade (403 AccessDeniedException); a
-// participant holding MaxSocketsPerParticipant sockets gets 429 ThrottlingException.
+// participant holding MaxSocketsPerParticipant sockets gets 429 ThrottlingException. Once
+// upgraded, the socket runs on a goroutine of its own and the request's goroutine returns,
+// so an open socket holds neither net/http's state of the request nor its buffers.
 func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	reqID := h.svc.cfg.NewID()
@@ -52,34 +64,73 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	ev := h.event(r, "ConnectWebSocket", reqID)
 	b, err := h.svc.auth(ctx, ev, r.URL.Query().Get("AuthToken"), ConnectionWebSocket)
 	key := contactKey(b.part.InstanceID, b.part.ParticipantID)
-	if err == nil && !h.acquire(key) {
-		err = apierr.New(apierr.CodeThrottling, "a participant may hold at most %d WebSocket connections", h.svc.limits.MaxSocketsPerParticipant)
-	} else if err == nil {
-		defer h.release(key)
+	acquired := false
+	if err == nil {
+		if acquired = h.acquire(key); !acquired {
+			err = apierr.New(apierr.CodeThrottling, "a participant may hold at most %d WebSocket connections", h.svc.limits.MaxSocketsPerParticipant)
+		}
 	}
 	if rerr := h.svc.record(ctx, ev, err); rerr != nil {
 		err = rerr
 	}
+	if err == nil && len(h.cfg.AllowedOrigins) > 0 && !h.originAllowed(r.Header.Get("Origin")) && r.Header.Get("Origin") != "" {
+		err = apierr.AccessDenied("this origin may not open chat sockets")
+	}
 	if err != nil {
+		if acquired {
+			h.release(key)
+		}
 		e := participantError(err)
 		apierr.Write(w, e.Status(), e)
 		return
 	}
-	opts := &websocket.AcceptOptions{InsecureSkipVerify: len(h.cfg.AllowedOrigins) == 0}
-	if !opts.InsecureSkipVerify && !h.originAllowed(r.Header.Get("Origin")) && r.Header.Get("Origin") != "" {
-		apierr.Write(w, http.StatusForbidden, apierr.AccessDenied("this origin may not open chat sockets"))
-		return
-	}
-	opts.InsecureSkipVerify = true // the origin was checked above against the full origin
-	conn, err := websocket.Accept(w, r, opts)
+	// The origin was checked above against the full origin.
+	sw := &socketWriter{ResponseWriter: w}
+	conn, err := websocket.Accept(sw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		h.release(key)
 		return // Accept has answered
 	}
 	conn.SetReadLimit(MaxFrameBytes)
-	s := &socket{h: h, conn: conn, id: reqID, inst: b.chat.InstanceID, contact: b.chat.ContactID,
-		participant: b.part.ParticipantID, ctx: context.WithoutCancel(ctx)}
-	s.run()
+	s := &socket{h: h, conn: conn, nc: sw.conn, id: reqID, inst: b.chat.InstanceID, contact: b.chat.ContactID,
+		participant: b.part.ParticipantID, ctx: context.Background()}
+	go func() {
+		defer h.release(key)
+		s.run()
+	}()
 }
+
+// socketWriter is the ResponseWriter a socket is accepted through: its Hijack hands the
+// WebSocket library small buffers (socketReadBuffer, socketWriteBuffer) instead of
+// net/http's 4 KiB ones, and keeps the connection so the socket can set deadlines on it.
+type socketWriter struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+// Hijack implements http.Hijacker.
+func (w *socketWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Whatever the client sent after its request is in net/http's reader: move it to the
+	// new one, so the library reads it first.
+	n := brw.Reader.Buffered()
+	pending, _ := brw.Reader.Peek(n)
+	rd := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn), max(socketReadBuffer, n))
+	if n > 0 {
+		if _, err := rd.Peek(n); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+	}
+	w.conn = conn
+	return conn, bufio.NewReadWriter(rd, bufio.NewWriterSize(conn, socketWriteBuffer)), nil
+}
+
+// Unwrap returns the ResponseWriter it wraps (http.ResponseController follows it).
+func (w *socketWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (h *Handler) acquire(key string) bool {
 	h.mu.Lock()
@@ -100,11 +151,13 @@ func (h *Handler) release(key string) {
 }
 
 // socket is one open WebSocket of a participant. It is a Subscriber once it subscribed to
-// aws/chat. The request's goroutine reads; Deliver only queues, and a writing goroutine runs
-// while the queue holds frames.
+// aws/chat. One goroutine reads; Deliver only queues, and a writing goroutine runs while the
+// queue holds frames. Reads and writes are bounded by deadlines on the connection (nc)
+// rather than by contexts, so neither allocates per frame.
 type socket struct {
 	h                          *Handler
 	conn                       *websocket.Conn
+	nc                         net.Conn        // the hijacked connection (deadlines)
 	ctx                        context.Context // outlives the request; bounds nothing
 	id                         string          // connectionId in error frames
 	inst, contact, participant string
@@ -183,9 +236,9 @@ func (s *socket) run() {
 	}()
 	defer s.conn.CloseNow()
 	for {
-		rctx, cancel := context.WithTimeout(ctx, socketIdle)
-		typ, data, err := s.conn.Read(rctx)
-		cancel()
+		// An idle socket is closed: the read fails at the deadline.
+		_ = s.nc.SetReadDeadline(time.Now().Add(s.h.cfg.SocketIdle))
+		typ, data, err := s.conn.Read(ctx)
 		if err != nil {
 			return
 		}
@@ -212,12 +265,12 @@ func (s *socket) write() {
 		s.mu.Unlock()
 		for _, f := range batch {
 			if f.close {
+				_ = s.nc.SetWriteDeadline(time.Time{})
 				_ = s.conn.Close(f.code, f.reason)
 				return
 			}
-			wctx, cancel := context.WithTimeout(s.ctx, socketWrite)
-			err := s.conn.Write(wctx, websocket.MessageText, f.b)
-			cancel()
+			_ = s.nc.SetWriteDeadline(time.Now().Add(socketWrite))
+			err := s.conn.Write(s.ctx, websocket.MessageText, f.b)
 			if err != nil {
 				s.mu.Lock()
 				s.closing = true
@@ -229,6 +282,9 @@ func (s *socket) write() {
 			s.pending--
 			s.mu.Unlock()
 		}
+		// The library writes pongs and close frames from the reading goroutine: no stale
+		// deadline may cut them.
+		_ = s.nc.SetWriteDeadline(time.Time{})
 	}
 }
 

@@ -44,6 +44,11 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 			q.Add("_pragma", "query_only(1)")
 		} else {
 			q.Add("_txlock", "immediate")
+			// The store checkpoints on a read connection after commits (Dialect.Checkpoint),
+			// so commits do not copy the log into the database themselves. The writer's own
+			// automatic checkpoint stays as a bound (10,000 pages, about 40 MiB of log) should
+			// the background one fall behind.
+			q.Add("_pragma", "wal_autocheckpoint(10000)")
 			// Overwrite deleted and replaced content with zeros instead of leaving it in free
 			// space: a value deleted, or re-sealed by `keys rewrap`, is then gone from the file
 			// (once the WAL is checkpointed), not readable by whoever copies the file.
@@ -104,6 +109,7 @@ func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
 		Name:              "sqlite",
 		TruncateLog:       "PRAGMA wal_checkpoint(TRUNCATE)",
+		Checkpoint:        "PRAGMA wal_checkpoint(PASSIVE)",
 		PrepareStatements: true,
 		IsUniqueViolation: func(err error) bool {
 			var e *msqlite.Error

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +124,61 @@ func TestRewrapLeavesNoOldCiphertext(t *testing.T) {
 	}
 	if got := storetest.SealedHeadersInFiles(t, files); got[1] != 0 || got[2] == 0 {
 		t.Errorf("after rewrap: sealed headers by version %v, want none of version 1", got)
+	}
+}
+
+// TestBackgroundCheckpoint: commits wake the background checkpointer, which copies the log
+// into the database file beside the writer; the log file stops growing once it has (the
+// writer starts it over), and Close stops the checkpointer.
+func TestBackgroundCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ringfence.db")
+	s, err := sqlite.Open(ctx, path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	write := func(round int) {
+		t.Helper()
+		for i := range 20 {
+			if err := s.Update(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+				_, err := tx.SetSettingOnce(ctx, fmt.Sprintf("checkpoint-test-%d-%d", round, i), strings.Repeat("x", 3000))
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitCheckpoints := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); s.Stats().Checkpoints < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d background checkpoints after 10 s, want %d", s.Stats().Checkpoints, n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	write(0)
+	waitCheckpoints(1)
+	walSize := func() int64 {
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	// Each round after a complete checkpoint reuses the log from its start.
+	var sizes []int64
+	for round := 1; round <= 5; round++ {
+		n := s.Stats().Checkpoints
+		write(round)
+		waitCheckpoints(n + 1)
+		sizes = append(sizes, walSize())
+	}
+	if sizes[len(sizes)-1] > 2*sizes[0] {
+		t.Errorf("the log grew from %d to %d bytes over rounds that were each checkpointed", sizes[0], sizes[len(sizes)-1])
+	}
+	if s.Stats().CheckpointBusy <= 0 {
+		t.Error("CheckpointBusy not counted")
 	}
 }

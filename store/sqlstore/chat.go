@@ -235,16 +235,61 @@ func (t *txn) AppendChatItem(ctx context.Context, it chat.StoredItem) (int64, er
 	if err != nil {
 		return 0, fmt.Errorf("append chat item: %w", err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO chat_items (`+itemCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := t.insertChatItem(ctx, it, seq); err != nil {
+		return 0, err
+	}
+	return seq, nil
+}
+
+// AppendSentChatItem checks the connection token, the chat and the ClientToken in the
+// statement that takes the next Seq; only when that statement changes nothing does it look
+// again, to say why.
+func (t *txn) AppendSentChatItem(ctx context.Context, it chat.StoredItem, tokenHash []byte, now time.Time) (int64, error) {
+	var seq int64
+	clientToken := nullable(it.ClientToken)
+	err := t.row(ctx, `UPDATE chats SET last_seq = last_seq + 1
+		WHERE instance_id = ? AND contact_id = ? AND ended_at_ms IS NULL AND expires_at_ms > ?
+		AND EXISTS (SELECT 1 FROM chat_connections WHERE token_hash = ? AND kind = ? AND instance_id = ? AND contact_id = ?
+			AND participant_id = ? AND expires_at_ms > ?)
+		AND NOT EXISTS (SELECT 1 FROM chat_items WHERE instance_id = ? AND participant_id = ? AND client_token = ?)
+		RETURNING last_seq`, it.InstanceID, it.ContactID, ms(now),
+		tokenHash, string(chat.ConnectionCredentials), it.InstanceID, it.ContactID, it.ParticipantID, ms(now),
+		it.InstanceID, it.ParticipantID, clientToken).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		if it.ClientToken != "" {
+			var one int
+			err := t.row(ctx, `SELECT 1 FROM chat_items WHERE instance_id = ? AND participant_id = ? AND client_token = ?`,
+				it.InstanceID, it.ParticipantID, it.ClientToken).Scan(&one)
+			if err == nil {
+				return 0, apierr.New(apierr.CodeDuplicateResource, "the participant already stored an item with this client token")
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return 0, fmt.Errorf("append sent chat item: %w", err)
+			}
+		}
+		return 0, apierr.AccessDenied("the connection token is invalid or expired, or the chat has ended")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("append sent chat item: %w", err)
+	}
+	if err := t.insertChatItem(ctx, it, seq); err != nil {
+		return 0, err
+	}
+	return seq, nil
+}
+
+// insertChatItem stores it at seq, taken from the chat's counter in the same transaction.
+func (t *txn) insertChatItem(ctx context.Context, it chat.StoredItem, seq int64) error {
+	_, err := t.exec(ctx, `INSERT INTO chat_items (`+itemCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.InstanceID, it.ContactID, seq, it.ID, string(it.Type), it.ContentType, it.ParticipantID, string(it.ParticipantRole),
 		it.ContentCiphertext, ms(it.AbsoluteTime), nullable(it.ClientToken))
 	if err != nil && t.s.dialect.IsUniqueViolation(err) {
-		return 0, apierr.New(apierr.CodeDuplicateResource, "item %s or its client token already exists", it.ID)
+		return apierr.New(apierr.CodeDuplicateResource, "item %s or its client token already exists", it.ID)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("append chat item: %w", err)
+		return fmt.Errorf("append chat item: %w", err)
 	}
-	return seq, nil
+	return nil
 }
 
 func scanItem(sc interface{ Scan(...any) error }) (chat.StoredItem, error) {

@@ -227,7 +227,9 @@ func (s *Store) truncateLog(ctx context.Context) {
 		return
 	}
 	var busy, frames, done int64
+	s.checkpointing.Lock()
 	err := s.write.QueryRowContext(ctx, s.dialect.TruncateLog).Scan(&busy, &frames, &done)
+	s.checkpointing.Unlock()
 	switch {
 	case err != nil:
 		s.opts.Logger.Warn("store: truncate the write-ahead log after rewrap", "error", err.Error())

@@ -45,7 +45,19 @@ type Dialect struct {
 	// stmtCache): for a driver that parses each statement per call (SQLite). pgx caches
 	// prepared statements per connection itself.
 	PrepareStatements bool
+	// Checkpoint, when set, copies the write-ahead log into the database file without
+	// blocking the writer or readers, answering one row of three integers (SQLite: PRAGMA
+	// wal_checkpoint(PASSIVE)). The store then runs it on a read connection after commits,
+	// at most every checkpointEvery, so that no caller's commit waits for a checkpoint; the
+	// engine adapter keeps the writer's own automatic checkpoint only as a bound on the
+	// log's growth should this one fall behind.
+	Checkpoint string
 }
+
+// checkpointEvery is the least time between two background checkpoints (Dialect.Checkpoint):
+// the write-ahead log holds at most about this much of the write load beyond what the
+// database file holds.
+const checkpointEvery = 100 * time.Millisecond
 
 // Options tunes the writer.
 type Options struct {
@@ -82,11 +94,23 @@ type Store struct {
 	// writeStmts and readStmts are the prepared statements of the write and read pools (nil
 	// without Dialect.PrepareStatements).
 	writeStmts, readStmts *stmtCache
+	// terms remembers the transcript words the writer has committed to the index.
+	terms *termCache
 
 	ops    chan *op
 	closed chan struct{}
 	once   sync.Once
 	wg     sync.WaitGroup
+	// committed wakes the background checkpointer after a commit (Dialect.Checkpoint);
+	// stopCheckpoints ends it.
+	committed       chan struct{}
+	stopCheckpoints chan struct{}
+	checkpoints     sync.WaitGroup
+	// checkpointing is held by whoever checkpoints the log (the background checkpointer,
+	// TruncateLog): SQLite lets one checkpoint run at a time and refuses a second at once,
+	// without waiting.
+	checkpointing sync.Mutex
+
 	mu     sync.RWMutex // guards sending on ops against Close
 	isDown bool
 }
@@ -114,6 +138,10 @@ func New(write, read *sql.DB, d Dialect, opts Options) *Store {
 		write: write, read: read, dialect: d, opts: opts,
 		ops:    make(chan *op, 4096),
 		closed: make(chan struct{}),
+		terms:  newTermCache(),
+		// Buffered: the writer never waits to say it committed.
+		committed:       make(chan struct{}, 1),
+		stopCheckpoints: make(chan struct{}),
 	}
 	if d.PrepareStatements {
 		s.writeStmts = newStmtCache(write, &s.stats)
@@ -124,7 +152,43 @@ func New(write, read *sql.DB, d Dialect, opts Options) *Store {
 	}
 	s.wg.Add(1)
 	go s.writer()
+	if d.Checkpoint != "" {
+		s.checkpoints.Add(1)
+		go s.checkpointer()
+	}
 	return s
+}
+
+// checkpointer runs Dialect.Checkpoint on a read connection after commits, at most every
+// checkpointEvery, until Close. A failed or incomplete checkpoint is retried after the next
+// commit; the writer's automatic checkpoint bounds the log meanwhile.
+func (s *Store) checkpointer() {
+	defer s.checkpoints.Done()
+	pace := time.NewTimer(0)
+	defer pace.Stop()
+	for {
+		select {
+		case <-s.stopCheckpoints:
+			return
+		case <-s.committed:
+		}
+		s.checkpointing.Lock()
+		start := time.Now()
+		var busy, frames, done int64
+		err := s.read.QueryRowContext(context.Background(), s.dialect.Checkpoint).Scan(&busy, &frames, &done)
+		s.checkpointing.Unlock()
+		s.stats.checkpoints.Add(1)
+		s.stats.checkpointBusy.Add(int64(time.Since(start)))
+		if err != nil {
+			s.opts.Logger.Warn("store: background checkpoint", "error", err.Error())
+		}
+		pace.Reset(checkpointEvery)
+		select {
+		case <-s.stopCheckpoints:
+			return
+		case <-pace.C:
+		}
+	}
 }
 
 // rebind returns query in the engine's placeholder form, caching the result.
@@ -201,6 +265,8 @@ func (s *Store) Close() error {
 		close(s.ops)
 		s.mu.Unlock()
 		s.wg.Wait()
+		close(s.stopCheckpoints)
+		s.checkpoints.Wait()
 	})
 	var err error
 	if s.writeStmts != nil {
@@ -269,7 +335,7 @@ func (s *Store) runBatch(batch []*op, results []error, missed *[]string) error {
 	}
 	s.stats.batches.Add(1)
 	s.stats.batched.Add(int64(len(batch)))
-	t := &txn{s: s, tx: tx, cache: s.writeStmts}
+	t := &txn{s: s, tx: tx, cache: s.writeStmts, write: true}
 	defer func() {
 		_ = tx.Rollback()
 		*missed = t.missed
@@ -314,6 +380,11 @@ func (s *Store) runBatch(batch []*op, results []error, missed *[]string) error {
 		s.opts.Logger.Error("store: commit", "error", err.Error())
 		return err
 	}
+	s.terms.add(t.batchTerms, s.opts.Now())
+	select {
+	case s.committed <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
@@ -326,12 +397,15 @@ func (s *Store) runOne(o *op, t *txn) (ferr error) {
 	if _, err := t.exec(ctx, "SAVEPOINT op"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
+	t.opTerms = t.opTerms[:0]
 	defer func() {
 		if r := recover(); r != nil {
 			ferr = fmt.Errorf("store: panic in transaction function: %v", r)
 		}
 		if ferr != nil {
 			_, _ = t.exec(ctx, "ROLLBACK TO SAVEPOINT op")
+		} else {
+			t.batchTerms = append(t.batchTerms, t.opTerms...)
 		}
 		_, _ = t.exec(ctx, "RELEASE SAVEPOINT op")
 	}()

@@ -90,6 +90,7 @@ func (c *stmtCache) close() error {
 // counters are the store's running totals behind Stats.
 type counters struct {
 	statements, prepared, batches, batched, reads, writerBusy atomic.Int64
+	checkpoints, checkpointBusy                               atomic.Int64
 }
 
 // Stats are running totals since the store was opened, for benchmarks and metrics: how much
@@ -113,17 +114,23 @@ type Stats struct {
 	// included. Over a period, WriterBusy/elapsed near 1 means the single writer is what
 	// bounds the write rate.
 	WriterBusy time.Duration
+	// Checkpoints counts the background checkpoints (Dialect.Checkpoint; SQLite) and
+	// CheckpointBusy is the time they took, beside the writer rather than in its commits.
+	Checkpoints    int64
+	CheckpointBusy time.Duration
 }
 
 // Stats returns the store's running totals.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Statements: s.stats.statements.Load(),
-		Prepared:   s.stats.prepared.Load(),
-		Batches:    s.stats.batches.Load(),
-		Batched:    s.stats.batched.Load(),
-		Reads:      s.stats.reads.Load(),
-		WriterBusy: time.Duration(s.stats.writerBusy.Load()),
+		Statements:     s.stats.statements.Load(),
+		Prepared:       s.stats.prepared.Load(),
+		Batches:        s.stats.batches.Load(),
+		Batched:        s.stats.batched.Load(),
+		Reads:          s.stats.reads.Load(),
+		WriterBusy:     time.Duration(s.stats.writerBusy.Load()),
+		Checkpoints:    s.stats.checkpoints.Load(),
+		CheckpointBusy: time.Duration(s.stats.checkpointBusy.Load()),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ringfence/ringfence/apierr"
 	"github.com/ringfence/ringfence/channel/chat"
@@ -26,12 +27,25 @@ func (t *txn) transcriptTerm(instanceID, word string) string {
 // transcriptRowsPerInsert is how many index rows one INSERT statement writes.
 const transcriptRowsPerInsert = 200
 
+// IndexTranscriptWords writes the index rows of the words the store has not committed to the
+// index of this contact and role yet (see termCache): a word the writer remembers costs
+// neither its keyed hash nor a probe of the index.
 func (t *txn) IndexTranscriptWords(ctx context.Context, instanceID, contactID string, role chat.Role, words []string) error {
 	if t.s.opts.Hasher == nil || len(words) == 0 {
 		return nil
 	}
 	if len(words) > contact.MaxTranscriptWords {
 		words = words[:contact.MaxTranscriptWords]
+	}
+	var (
+		cache = t.terms()
+		set   string
+		now   time.Time
+		refs  []termRef
+	)
+	if cache != nil {
+		set, now = termSetKey(instanceID, contactID, string(role)), t.s.opts.Now()
+		refs = make([]termRef, 0, len(words))
 	}
 	terms := make([]string, 0, len(words))
 	seen := make(map[string]bool, len(words))
@@ -40,6 +54,13 @@ func (t *txn) IndexTranscriptWords(ctx context.Context, instanceID, contactID st
 			continue
 		}
 		seen[w] = true
+		if cache != nil {
+			fp := cache.fingerprint(w)
+			if cache.known(set, fp, now) {
+				continue
+			}
+			refs = append(refs, termRef{set: set, word: fp})
+		}
 		terms = append(terms, t.transcriptTerm(instanceID, w))
 	}
 	for len(terms) > 0 {
@@ -55,6 +76,8 @@ func (t *txn) IndexTranscriptWords(ctx context.Context, instanceID, contactID st
 		}
 		terms = terms[n:]
 	}
+	// Remembered once the caller's change commits (runOne, runBatch).
+	t.opTerms = append(t.opTerms, refs...)
 	return nil
 }
 

@@ -27,6 +27,19 @@ type txn struct {
 	// missed are the queries this transaction prepared for itself; once it has ended they
 	// are prepared on the pool (finish for reads, the writer after answering its batch).
 	missed []string
+	// write is set on the writer's transactions. opTerms are the transcript words the
+	// running caller's function indexed; batchTerms those of the callers whose functions
+	// succeeded. The store remembers batchTerms once the transaction commits (termCache).
+	write               bool
+	opTerms, batchTerms []termRef
+}
+
+// terms returns the store's transcript term cache when t is a write transaction, else nil.
+func (t *txn) terms() *termCache {
+	if !t.write {
+		return nil
+	}
+	return t.s.terms
 }
 
 func (t *txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

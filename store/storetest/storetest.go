@@ -83,6 +83,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("IdentityInstanceDelete", func(t *testing.T) { t.Parallel(); testIdentityInstanceDelete(t, h) })
 	t.Run("Chat", func(t *testing.T) { t.Parallel(); testChat(t, h) })
 	t.Run("ChatService", func(t *testing.T) { t.Parallel(); testChatService(t, h) })
+	t.Run("AppendSentChatItem", func(t *testing.T) { t.Parallel(); testAppendSentChatItem(t, h) })
+	t.Run("TranscriptIndexRollback", func(t *testing.T) { t.Parallel(); testTranscriptIndexRollback(t, h) })
 	t.Run("SSOConfigs", func(t *testing.T) { t.Parallel(); testSSOConfigs(t, h) })
 	t.Run("SSOLinks", func(t *testing.T) { t.Parallel(); testSSOLinks(t, h) })
 	t.Run("SAMLReplay", func(t *testing.T) { t.Parallel(); testSAMLReplay(t, h) })
