@@ -162,3 +162,28 @@ func TestSocketIdleClosed(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestSocketOverHTTP2Refused: an upgrade cannot take over an HTTP/2 stream, so a socket
+// asked for over HTTP/2 is refused with a client error (400 InvalidRequestException), not
+// an internal one, and the participant's socket count is given back.
+func TestSocketOverHTTP2Refused(t *testing.T) {
+	e := newEnv(t, chat.Limits{MaxSocketsPerParticipant: 1})
+	h, err := chat.NewHandler(chat.HandlerConfig{Service: e.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cust := e.start("contact-1", "Customer")
+	u, err := url.Parse(cust.wsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		r := httptest.NewRequest(http.MethodGet, u.RequestURI(), nil)
+		r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/2.0", 2, 0
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "HTTP/1.1") {
+			t.Fatalf("socket over HTTP/2: %d %s", w.Code, w.Body.String())
+		}
+	}
+}

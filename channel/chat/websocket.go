@@ -76,6 +76,11 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(h.cfg.AllowedOrigins) > 0 && !h.originAllowed(r.Header.Get("Origin")) && r.Header.Get("Origin") != "" {
 		err = apierr.AccessDenied("this origin may not open chat sockets")
 	}
+	if err == nil && r.ProtoMajor != 1 {
+		// The upgrade takes over the connection, which HTTP/2 and HTTP/3 do not allow
+		// (RFC 6455 runs over HTTP/1.1; RFC 8441 is not supported).
+		err = apierr.New(apierr.CodeInvalidRequest, "a WebSocket is opened over HTTP/1.1")
+	}
 	if err != nil {
 		if acquired {
 			h.release(key)
