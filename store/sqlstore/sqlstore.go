@@ -96,6 +96,9 @@ type Store struct {
 	writeStmts, readStmts *stmtCache
 	// terms remembers the transcript words the writer has committed to the index.
 	terms *termCache
+	// tokenSweeps is when each instance's expired ClientTokens were last deleted
+	// (PutClientToken deletes them at most every clientTokenSweepEvery).
+	tokenSweeps sync.Map
 
 	ops    chan *op
 	closed chan struct{}

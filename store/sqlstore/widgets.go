@@ -164,10 +164,20 @@ func clientTokenAAD(instanceID, operation, token string) keyring.AAD {
 	return keyring.AAD{InstanceID: instanceID, Table: "contact_client_tokens", RowID: operation + "/" + token, Column: "participant_token"}
 }
 
+// clientTokenSweepEvery is how often a start deletes its instance's expired ClientTokens.
+// Between sweeps an expired row may remain; the insert below replaces it when its token is
+// used again, and GetClientToken never returns it.
+const clientTokenSweepEvery = time.Minute
+
 func (t *txn) PutClientToken(ctx context.Context, ct contact.ClientToken, notBefore time.Time) error {
-	if _, err := t.exec(ctx, `DELETE FROM contact_client_tokens WHERE instance_id = ? AND created_at_ms < ?`,
-		ct.InstanceID, ms(notBefore)); err != nil {
-		return fmt.Errorf("put client token: expire old tokens: %w", err)
+	now := time.Now()
+	if last, ok := t.s.tokenSweeps.Load(ct.InstanceID); !ok || now.Sub(last.(time.Time)) >= clientTokenSweepEvery {
+		if _, err := t.exec(ctx, `DELETE FROM contact_client_tokens WHERE instance_id = ? AND created_at_ms < ?`,
+			ct.InstanceID, ms(notBefore)); err != nil {
+			return fmt.Errorf("put client token: expire old tokens: %w", err)
+		}
+		// Remembered before the commit: a rolled-back sweep only delays the next by a minute.
+		t.s.tokenSweeps.Store(ct.InstanceID, now)
 	}
 	var sealed []byte
 	if tok := ct.ParticipantToken.Reveal(); tok != "" {
@@ -176,14 +186,23 @@ func (t *txn) PutClientToken(ctx context.Context, ct contact.ClientToken, notBef
 			return fmt.Errorf("put client token: %w", err)
 		}
 	}
-	_, err := t.exec(ctx, `INSERT INTO contact_client_tokens (instance_id, operation, client_token, contact_id, participant_id,
-		participant_token, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ct.InstanceID, ct.Operation, ct.Token, ct.ContactID, ct.ParticipantID, sealed, ms(ct.CreatedTime))
-	if err != nil && t.s.dialect.IsUniqueViolation(err) {
-		return apierr.New(apierr.CodeDuplicateResource, "ClientToken was already used for %s", ct.Operation)
-	}
+	// A row of the same token is replaced only when it expired (created before notBefore);
+	// a live one leaves the insert without effect, which is a repeated token.
+	res, err := t.exec(ctx, `INSERT INTO contact_client_tokens (instance_id, operation, client_token, contact_id, participant_id,
+		participant_token, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (instance_id, operation, client_token) DO UPDATE SET contact_id = excluded.contact_id,
+		participant_id = excluded.participant_id, participant_token = excluded.participant_token, created_at_ms = excluded.created_at_ms
+		WHERE contact_client_tokens.created_at_ms < ?`,
+		ct.InstanceID, ct.Operation, ct.Token, ct.ContactID, ct.ParticipantID, sealed, ms(ct.CreatedTime), ms(notBefore))
 	if err != nil {
 		return fmt.Errorf("put client token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("put client token: %w", err)
+	}
+	if n == 0 {
+		return apierr.New(apierr.CodeDuplicateResource, "ClientToken was already used for %s", ct.Operation)
 	}
 	return nil
 }
