@@ -12,13 +12,15 @@ import (
 
 // hoursOperations are the hours-of-operation operations (Amazon Connect API reference:
 // CreateHoursOfOperation, DescribeHoursOfOperation, ListHoursOfOperations,
-// UpdateHoursOfOperation, CreateHoursOfOperationOverride, ListHoursOfOperationOverrides).
+// UpdateHoursOfOperation, DeleteHoursOfOperation, CreateHoursOfOperationOverride,
+// ListHoursOfOperationOverrides).
 func hoursOperations() []operation {
 	return []operation{
 		{name: "CreateHoursOfOperation", pattern: "PUT /hours-of-operations/{InstanceId}", handle: (*Server).createHours},
 		{name: "DescribeHoursOfOperation", pattern: "GET /hours-of-operations/{InstanceId}/{HoursOfOperationId}", handle: (*Server).describeHours},
 		{name: "ListHoursOfOperations", pattern: "GET /hours-of-operations-summary/{InstanceId}", handle: (*Server).listHours},
 		{name: "UpdateHoursOfOperation", pattern: "POST /hours-of-operations/{InstanceId}/{HoursOfOperationId}", handle: (*Server).updateHours},
+		{name: "DeleteHoursOfOperation", pattern: "DELETE /hours-of-operations/{InstanceId}/{HoursOfOperationId}", handle: (*Server).deleteHours},
 		{name: "CreateHoursOfOperationOverride", pattern: "PUT /hours-of-operations/{InstanceId}/{HoursOfOperationId}/overrides", handle: (*Server).createHoursOverride},
 		{name: "ListHoursOfOperationOverrides", pattern: "GET /hours-of-operations/{InstanceId}/{HoursOfOperationId}/overrides", handle: (*Server).listHoursOverrides},
 	}
@@ -360,4 +362,23 @@ func (s *Server) listHoursOverrides(c *call) (any, error) {
 	}
 	out["HoursOfOperationOverrideList"] = items
 	return out, nil
+}
+
+// deleteHours implements DeleteHoursOfOperation (DELETE
+// /hours-of-operations/{InstanceId}/{HoursOfOperationId}): the hours go with their
+// overrides. Hours a queue uses are ResourceInUseException.
+func (s *Server) deleteHours(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.pathResourceID(c, "HoursOfOperationId", inst, arnHours)
+	if err != nil {
+		return nil, err
+	}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return store.DeleteHoursOfOperation(ctx, tx, inst, id) })
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
 }

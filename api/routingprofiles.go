@@ -26,6 +26,7 @@ func routingProfileOperations() []operation {
 		{name: "UpdateRoutingProfileConcurrency", pattern: "POST /routing-profiles/{InstanceId}/{RoutingProfileId}/concurrency", handle: (*Server).updateRoutingProfileConcurrency},
 		{name: "UpdateRoutingProfileName", pattern: "POST /routing-profiles/{InstanceId}/{RoutingProfileId}/name", handle: (*Server).updateRoutingProfileName},
 		{name: "UpdateRoutingProfileDefaultOutboundQueue", pattern: "POST /routing-profiles/{InstanceId}/{RoutingProfileId}/default-outbound-queue", handle: (*Server).updateRoutingProfileDefaultOutboundQueue},
+		{name: "DeleteRoutingProfile", pattern: "DELETE /routing-profiles/{InstanceId}/{RoutingProfileId}", handle: (*Server).deleteRoutingProfile},
 	}
 }
 
@@ -397,4 +398,24 @@ func (s *Server) updateRoutingProfileDefaultOutboundQueue(c *call) (any, error) 
 	return s.updateRoutingProfile(c, &in, func(ctx context.Context, tx store.Tx, inst, id string) error {
 		return store.UpdateRoutingProfileDefaultOutboundQueue(ctx, tx, inst, id, s.now(), in.DefaultOutboundQueueId)
 	})
+}
+
+// deleteRoutingProfile implements DeleteRoutingProfile (DELETE
+// /routing-profiles/{InstanceId}/{RoutingProfileId}): the profile goes with its queue
+// entries. The instance's default profile and a profile any user has are
+// ResourceInUseException.
+func (s *Server) deleteRoutingProfile(c *call) (any, error) {
+	inst, err := s.instanceID(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.pathResourceID(c, "RoutingProfileId", inst, arnRoutingProfile)
+	if err != nil {
+		return nil, err
+	}
+	err = c.update(s, func(ctx context.Context, tx store.Tx) error { return store.DeleteRoutingProfile(ctx, tx, inst, id) })
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
 }

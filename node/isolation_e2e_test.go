@@ -94,6 +94,7 @@ var opProbes = map[string]opProbe{
 	"DescribeHoursOfOperation":       {},
 	"ListHoursOfOperations":          {},
 	"UpdateHoursOfOperation":         {body: `{"Description":"probed"}`},
+	"DeleteHoursOfOperation":         {},
 	"CreateHoursOfOperationOverride": {body: `{"Name":"Probe Override","Config":[],"EffectiveFrom":"2031-01-01","EffectiveTill":"2031-01-02","OverrideType":"STANDARD"}`},
 	"ListHoursOfOperationOverrides":  {},
 	// Instances.
@@ -137,6 +138,7 @@ var opProbes = map[string]opProbe{
 	"DisassociateRoutingProfileQueues":         {body: `{"QueueReferences":[{"QueueId":"{QueueId}","Channel":"CHAT"}]}`},
 	"UpdateRoutingProfileConcurrency":          {body: `{"MediaConcurrencies":[{"Channel":"CHAT","Concurrency":2}]}`},
 	"UpdateRoutingProfileName":                 {body: `{"Name":"Probe renamed"}`},
+	"DeleteRoutingProfile":                     {},
 	"UpdateRoutingProfileDefaultOutboundQueue": {body: `{"DefaultOutboundQueueId":"{QueueId}"}`},
 	// Security keys.
 	"AssociateSecurityKey":    {body: `{"Key":{KeyPEM}}`},
@@ -464,9 +466,11 @@ func positiveControl(t *testing.T, tn *testNode, keyID, secret string, a tenant,
 	ordered := slices.Concat(slices.DeleteFunc(slices.Clone(routes), last), slices.DeleteFunc(slices.Clone(routes), func(r api.Route) bool { return !last(r) }))
 	// Refusals that come after the resource was found: the seeded contact is a scheduled
 	// task, which cannot be transferred and has no transcript; the seeded security profile is
-	// held by the seeded user.
+	// held by the seeded user, the seeded hours by the seeded queue, and the seeded routing
+	// profile is a user's.
 	stateRefusals := map[string]string{"TransferContact": "InvalidRequestException", "DeleteSecurityProfile": "ResourceInUseException",
-		identity.ActionGetContactTranscript: "InvalidRequestException"}
+		identity.ActionGetContactTranscript: "InvalidRequestException", "DeleteHoursOfOperation": "ResourceInUseException",
+		"DeleteRoutingProfile": "ResourceInUseException"}
 	for _, r := range ordered {
 		if operatorOnly(r.Operation) {
 			continue

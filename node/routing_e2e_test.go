@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+
+	"github.com/ringfence/ringfence/provision"
 )
 
 // routingNames lists the names of the instance's hours, queues, routing profiles and agent
@@ -633,4 +635,76 @@ func createAgentUser(t *testing.T, c *connect.Client, inst, username string) str
 		t.Fatalf("CreateUser: %v", err)
 	}
 	return aws.ToString(u.UserId)
+}
+
+// TestDeleteHoursAndRoutingProfile: with the Go SDK, hours of operation no queue uses and a
+// routing profile no user has are deleted; hours a queue uses, the default routing profile
+// and one a user has are refused with ResourceInUseException; the AWS CLI deletes hours too.
+func TestDeleteHoursAndRoutingProfile(t *testing.T) {
+	tn := startNode(t)
+	ctx := context.Background()
+	c := tn.sdk(tn.boot.SecretAccessKey.Reveal())
+	inst := aws.String(tn.boot.InstanceID)
+	spare, err := c.CreateHoursOfOperation(ctx, &connect.CreateHoursOfOperationInput{InstanceId: inst, Name: aws.String("Spare"),
+		TimeZone: aws.String("UTC"), Config: weekdayConfig(9, 17)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, err := c.CreateHoursOfOperation(ctx, &connect.CreateHoursOfOperationInput{InstanceId: inst, Name: aws.String("Used"),
+		TimeZone: aws.String("UTC"), Config: weekdayConfig(9, 17)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: inst, Name: aws.String("Weekday queue"), HoursOfOperationId: used.HoursOfOperationId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteHoursOfOperation(ctx, &connect.DeleteHoursOfOperationInput{InstanceId: inst, HoursOfOperationId: used.HoursOfOperationId})
+	wantAPIError(t, err, "ResourceInUseException")
+	if _, err := c.DeleteHoursOfOperation(ctx, &connect.DeleteHoursOfOperationInput{InstanceId: inst, HoursOfOperationId: spare.HoursOfOperationId}); err != nil {
+		t.Fatalf("DeleteHoursOfOperation: %v", err)
+	}
+	_, err = c.DescribeHoursOfOperation(ctx, &connect.DescribeHoursOfOperationInput{InstanceId: inst, HoursOfOperationId: spare.HoursOfOperationId})
+	wantAPIError(t, err, "ResourceNotFoundException")
+
+	profile := func(name string) *string {
+		t.Helper()
+		rp, err := c.CreateRoutingProfile(ctx, &connect.CreateRoutingProfileInput{InstanceId: inst, Name: aws.String(name), Description: aws.String("x"),
+			DefaultOutboundQueueId: q.QueueId, MediaConcurrencies: []types.MediaConcurrency{{Channel: types.ChannelChat, Concurrency: aws.Int32(2)}},
+			QueueConfigs: []types.RoutingProfileQueueConfig{queueRef(q.QueueId, types.ChannelChat, 1, 0)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rp.RoutingProfileId
+	}
+	free, taken := profile("Free profile"), profile("Taken profile")
+	holder := createAgentUser(t, c, tn.boot.InstanceID, "profile.holder")
+	if _, err := c.UpdateUserRoutingProfile(ctx, &connect.UpdateUserRoutingProfileInput{InstanceId: inst, UserId: aws.String(holder), RoutingProfileId: taken}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteRoutingProfile(ctx, &connect.DeleteRoutingProfileInput{InstanceId: inst, RoutingProfileId: taken})
+	wantAPIError(t, err, "ResourceInUseException")
+	_, err = c.DeleteRoutingProfile(ctx, &connect.DeleteRoutingProfileInput{InstanceId: inst, RoutingProfileId: aws.String(provision.BasicRoutingProfileID(tn.boot.InstanceID))})
+	wantAPIError(t, err, "ResourceInUseException")
+	if _, err := c.DeleteRoutingProfile(ctx, &connect.DeleteRoutingProfileInput{InstanceId: inst, RoutingProfileId: free}); err != nil {
+		t.Fatalf("DeleteRoutingProfile: %v", err)
+	}
+	_, err = c.DescribeRoutingProfile(ctx, &connect.DescribeRoutingProfileInput{InstanceId: inst, RoutingProfileId: free})
+	wantAPIError(t, err, "ResourceNotFoundException")
+	_, _, profiles, _ := routingNames(t, c, inst)
+	if slices.Contains(profiles, "Free profile") || !slices.Contains(profiles, "Taken profile") {
+		t.Errorf("routing profiles after the delete: %v", profiles)
+	}
+
+	t.Run("AWS CLI", func(t *testing.T) {
+		bin := awsCLI(t)
+		cli, err := c.CreateHoursOfOperation(ctx, &connect.CreateHoursOfOperationInput{InstanceId: inst, Name: aws.String("CLI spare"),
+			TimeZone: aws.String("UTC"), Config: weekdayConfig(9, 17)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := awsRun(t, bin, tn, "delete-hours-of-operation", "--instance-id", tn.boot.InstanceID, "--hours-of-operation-id", aws.ToString(cli.HoursOfOperationId)); err != nil {
+			t.Errorf("delete-hours-of-operation: %v: %s", err, out)
+		}
+	})
 }

@@ -211,6 +211,9 @@ type HoursStore interface {
 	CreateHoursOverride(ctx context.Context, o HoursOverrideRecord) error
 	// ListHoursOverrides lists the overrides of one hours of operation.
 	ListHoursOverrides(ctx context.Context, instanceID, hoursID, after string, limit int) ([]HoursOverrideRecord, error)
+	// DeleteHours deletes hours of operation and their overrides; ResourceInUseException
+	// while a queue uses them.
+	DeleteHours(ctx context.Context, instanceID, id string) error
 }
 
 // QueueStore persists standard queues.
@@ -239,6 +242,9 @@ type RoutingProfileStore interface {
 	// UpdateRoutingProfile replaces every mutable field of an existing profile, its queue
 	// entries and media concurrency included.
 	UpdateRoutingProfile(ctx context.Context, p RoutingProfileRecord) error
+	// DeleteRoutingProfile deletes a routing profile and its queue entries;
+	// ResourceInUseException for the instance's default profile or while a user has it.
+	DeleteRoutingProfile(ctx context.Context, instanceID, id string) error
 }
 
 // AgentStatusStore persists agent statuses and the status each user chose.

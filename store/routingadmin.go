@@ -28,6 +28,7 @@ var routingChanges = map[string]bool{
 	"CreateQueue": true, "UpdateQueueMaxContacts": true, "UpdateQueueHoursOfOperation": true, "UpdateQueueStatus": true,
 	"CreateRoutingProfile": true, "AssociateRoutingProfileQueues": true, "UpdateRoutingProfileQueues": true,
 	"DisassociateRoutingProfileQueues": true, "UpdateRoutingProfileConcurrency": true, "UpdateRoutingProfileDefaultOutboundQueue": true,
+	"DeleteHoursOfOperation": true, "DeleteRoutingProfile": true,
 }
 
 // RoutingChange reports whether the Connect operation changes what an instance's running
@@ -765,4 +766,18 @@ func DisassociateRoutingProfileQueues(ctx context.Context, tx Tx, instanceID, id
 		return nil
 	})
 	return err
+}
+
+// DeleteHoursOfOperation deletes hours of operation with their overrides
+// (DeleteHoursOfOperation). Hours a queue uses are ResourceInUseException: give the queue
+// other hours first.
+func DeleteHoursOfOperation(ctx context.Context, tx Tx, instanceID, id string) error {
+	return tx.DeleteHours(ctx, instanceID, id)
+}
+
+// DeleteRoutingProfile deletes a routing profile with its queue entries
+// (DeleteRoutingProfile). The instance's default profile, and a profile any user has, are
+// ResourceInUseException: give the users another routing profile first.
+func DeleteRoutingProfile(ctx context.Context, tx Tx, instanceID, id string) error {
+	return tx.DeleteRoutingProfile(ctx, instanceID, id)
 }

@@ -656,3 +656,51 @@ func qualified(prefix, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+func (t *txn) DeleteHours(ctx context.Context, instanceID, id string) error {
+	if _, err := t.GetHours(ctx, instanceID, id); err != nil {
+		return err
+	}
+	var one int
+	err := t.row(ctx, `SELECT 1 FROM queues WHERE instance_id = ? AND hours_id = ? LIMIT 1`, instanceID, id).Scan(&one)
+	switch {
+	case err == nil:
+		return apierr.New(apierr.CodeResourceInUse, "hours of operation %s are used by a queue; give the queue other hours first", id)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("delete hours: %w", err)
+	}
+	if _, err := t.exec(ctx, `DELETE FROM hours_of_operation_overrides WHERE instance_id = ? AND hours_id = ?`, instanceID, id); err != nil {
+		return fmt.Errorf("delete hours: overrides: %w", err)
+	}
+	res, err := t.exec(ctx, `DELETE FROM hours_of_operation WHERE instance_id = ? AND id = ?`, instanceID, id)
+	if err := mustAffect(res, err, "hours of operation", id); err != nil {
+		return fmt.Errorf("delete hours: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) DeleteRoutingProfile(ctx context.Context, instanceID, id string) error {
+	p, err := t.GetRoutingProfile(ctx, instanceID, id)
+	if err != nil {
+		return err
+	}
+	if p.IsDefault {
+		return apierr.New(apierr.CodeResourceInUse, "the instance's default routing profile cannot be deleted")
+	}
+	var one int
+	err = t.row(ctx, `SELECT 1 FROM users WHERE instance_id = ? AND routing_profile_id = ? LIMIT 1`, instanceID, id).Scan(&one)
+	switch {
+	case err == nil:
+		return apierr.New(apierr.CodeResourceInUse, "routing profile %s is assigned to users; give them another routing profile first", id)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("delete routing profile: %w", err)
+	}
+	if _, err := t.exec(ctx, `DELETE FROM routing_profile_queues WHERE instance_id = ? AND profile_id = ?`, instanceID, id); err != nil {
+		return fmt.Errorf("delete routing profile: queues: %w", err)
+	}
+	res, err := t.exec(ctx, `DELETE FROM routing_profiles WHERE instance_id = ? AND id = ?`, instanceID, id)
+	if err := mustAffect(res, err, "routing profile", id); err != nil {
+		return fmt.Errorf("delete routing profile: %w", err)
+	}
+	return nil
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ringfence/ringfence/apierr"
+	"github.com/ringfence/ringfence/identity"
 	"github.com/ringfence/ringfence/instance"
 	"github.com/ringfence/ringfence/routing"
 	"github.com/ringfence/ringfence/store"
@@ -443,4 +444,69 @@ func testRoutingQuickConnects(t *testing.T, h Harness) {
 		t.Errorf("after deleting c1: %v", ids)
 	}
 	f.mustUp(func(ctx context.Context, tx store.Tx) error { return tx.DeleteInstance(ctx, f.a.ID) })
+}
+
+// testRoutingDeletes: hours of operation go with their overrides unless a queue uses them;
+// a routing profile goes with its queue entries unless it is the default or a user has it;
+// another instance's are not found.
+func testRoutingDeletes(t *testing.T, h Harness) {
+	f := newRoutingFixture(t, h, "del")
+	hours, q1, _ := f.seedRoutingConfig("del")
+	spare := hours
+	spare.ID, spare.Name = "del-spare", "spare hours"
+	f.mustUp(func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateHours(ctx, spare); err != nil {
+			return err
+		}
+		return tx.CreateHoursOverride(ctx, routing.HoursOverrideRecord{InstanceID: f.a.ID, HoursID: spare.ID, ID: "o1", Name: "holiday",
+			EffectiveFrom: "2030-12-24", EffectiveTill: "2030-12-26"})
+	})
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteHours(ctx, f.a.ID, hours.ID) }), apierr.CodeResourceInUse)
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteHours(ctx, f.b.ID, spare.ID) }), apierr.CodeResourceNotFound)
+	f.mustUp(func(ctx context.Context, tx store.Tx) error { return tx.DeleteHours(ctx, f.a.ID, spare.ID) })
+	wantCode(t, f.view(func(ctx context.Context, tx store.Tx) error { _, err := tx.GetHours(ctx, f.a.ID, spare.ID); return err }), apierr.CodeResourceNotFound)
+	if err := f.view(func(ctx context.Context, tx store.Tx) error {
+		os, err := tx.ListHoursOverrides(ctx, f.a.ID, spare.ID, "", 10)
+		if err == nil && len(os) != 0 {
+			err = fmt.Errorf("%d overrides left", len(os))
+		}
+		return err
+	}); err != nil && !apierr.HasCode(err, apierr.CodeResourceNotFound) {
+		t.Errorf("overrides after deleting their hours: %v", err)
+	}
+
+	profile := func(id, name string, isDefault bool) routing.RoutingProfileRecord {
+		return routing.RoutingProfileRecord{InstanceID: f.a.ID, RoutingProfile: routing.RoutingProfile{ID: id, DefaultOutboundQueueID: q1.ID,
+			MediaConcurrencies: []routing.MediaConcurrency{{Channel: routing.ChannelChat, Concurrency: 2}},
+			Queues:             []routing.ProfileQueue{{QueueID: q1.ID, Channel: routing.ChannelChat, Priority: 1}}},
+			Name: name, Description: name, IsDefault: isDefault, Tags: map[string]string{}, LastModified: modified}
+	}
+	f.mustUp(func(ctx context.Context, tx store.Tx) error {
+		for _, p := range []routing.RoutingProfileRecord{profile("rp-default", "Default", true), profile("rp-used", "Used", false), profile("rp-free", "Free", false)} {
+			if err := tx.CreateRoutingProfile(ctx, p); err != nil {
+				return err
+			}
+		}
+		return tx.CreateUser(ctx, identity.User{ID: "u-1", InstanceID: f.a.ID, Username: "agent.one", RoutingProfileID: "rp-used",
+			PhoneConfig: identity.PhoneConfig{PhoneType: identity.PhoneTypeSoftPhone}, Tags: map[string]string{}, CreatedTime: modified, LastModifiedTime: modified})
+	})
+	for id, code := range map[string]apierr.Code{"rp-default": apierr.CodeResourceInUse, "rp-used": apierr.CodeResourceInUse} {
+		wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteRoutingProfile(ctx, f.a.ID, id) }), code)
+	}
+	wantCode(t, f.up(func(ctx context.Context, tx store.Tx) error { return tx.DeleteRoutingProfile(ctx, f.b.ID, "rp-free") }), apierr.CodeResourceNotFound)
+	f.mustUp(func(ctx context.Context, tx store.Tx) error { return tx.DeleteRoutingProfile(ctx, f.a.ID, "rp-free") })
+	wantCode(t, f.view(func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.GetRoutingProfile(ctx, f.a.ID, "rp-free")
+		return err
+	}), apierr.CodeResourceNotFound)
+	// Its queue entries went with it: the queue is no longer in use by it.
+	if err := f.view(func(ctx context.Context, tx store.Tx) error {
+		ps, err := tx.ListRoutingProfiles(ctx, f.a.ID, "", 10)
+		if err == nil && len(ps) != 2 {
+			err = fmt.Errorf("%d routing profiles left, want 2", len(ps))
+		}
+		return err
+	}); err != nil {
+		t.Error(err)
+	}
 }

@@ -68,6 +68,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RoutingAgentStatuses", func(t *testing.T) { t.Parallel(); testRoutingAgentStatuses(t, h) })
 	t.Run("RoutingQuickConnects", func(t *testing.T) { t.Parallel(); testRoutingQuickConnects(t, h) })
 	t.Run("RoutingAdministration", func(t *testing.T) { t.Parallel(); testRoutingAdministration(t, h) })
+	t.Run("RoutingDeletes", func(t *testing.T) { t.Parallel(); testRoutingDeletes(t, h) })
 	t.Run("ViewIsReadOnly", func(t *testing.T) { t.Parallel(); testViewReadOnly(t, h) })
 	t.Run("Users", func(t *testing.T) { t.Parallel(); testUsers(t, h) })
 	t.Run("SecurityProfiles", func(t *testing.T) { t.Parallel(); testSecurityProfiles(t, h) })
