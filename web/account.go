@@ -47,6 +47,8 @@ var (
 		"quick-connect-created":        "The quick connect was created. Add it to the queues whose agents should see it.",
 		"quick-connect-updated":        "The quick connect was updated.",
 		"quick-connect-deleted":        "The quick connect was deleted.",
+		"hours-deleted":                "The hours of operation were deleted.",
+		"routing-profile-deleted":      "The routing profile was deleted.",
 		"routing-profile-created":      "The routing profile was created.",
 		"routing-profile-updated":      "The routing profile was updated.",
 	}

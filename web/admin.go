@@ -82,6 +82,7 @@ func adminRoutes() []adminRoute {
 		{"POST /ui/admin/hours", "CreateHoursOfOperation", "", (*Handler).adminHoursCreate},
 		{"GET /ui/admin/hours/{hours}", "DescribeHoursOfOperation", "", (*Handler).adminHours},
 		{"POST /ui/admin/hours/{hours}", "UpdateHoursOfOperation", "", (*Handler).adminHoursUpdate},
+		{"POST /ui/admin/hours/{hours}/delete", "DeleteHoursOfOperation", "", (*Handler).adminHoursDelete},
 		{"GET /ui/admin/agent-statuses", "ListAgentStatuses", "", (*Handler).adminAgentStatuses},
 		{"GET /ui/admin/agent-statuses/new", "CreateAgentStatus", "", (*Handler).adminAgentStatusNew},
 		{"POST /ui/admin/agent-statuses", "CreateAgentStatus", "", (*Handler).adminAgentStatusCreate},
@@ -114,6 +115,7 @@ func adminRoutes() []adminRoute {
 		{"POST /ui/admin/routing-profiles/{routingprofile}/queues", "AssociateRoutingProfileQueues", "", (*Handler).adminRoutingProfileAddQueues},
 		{"POST /ui/admin/routing-profiles/{routingprofile}/queues/update", "UpdateRoutingProfileQueues", "", (*Handler).adminRoutingProfileUpdateQueue},
 		{"POST /ui/admin/routing-profiles/{routingprofile}/queues/remove", "DisassociateRoutingProfileQueues", "", (*Handler).adminRoutingProfileRemoveQueue},
+		{"POST /ui/admin/routing-profiles/{routingprofile}/delete", "DeleteRoutingProfile", "", (*Handler).adminRoutingProfileDelete},
 	}
 }
 

@@ -186,6 +186,8 @@ type adminHoursData struct {
 	Days     []string
 	Modified time.Time
 	CanEdit  bool
+	// CanDelete offers DeleteHoursOfOperation.
+	CanDelete bool
 }
 
 // adminHoursNew shows the new hours of operation form (CreateHoursOfOperation).
@@ -227,7 +229,7 @@ func (h *Handler) adminHours(w http.ResponseWriter, r *http.Request, a *adminReq
 // renderHours renders hours id (ev, when not nil, is the page view's event); after a
 // refusal the posted form replaces the stored one.
 func (h *Handler) renderHours(w http.ResponseWriter, r *http.Request, a *adminRequest, ev *audit.Event, id string, status int, errMsg string) {
-	d := adminHoursData{ID: id, Days: weekdayNames[:], CanEdit: a.allowed("UpdateHoursOfOperation")}
+	d := adminHoursData{ID: id, Days: weekdayNames[:], CanEdit: a.allowed("UpdateHoursOfOperation"), CanDelete: a.allowed("DeleteHoursOfOperation")}
 	if !h.routingView(w, r, ev, "hours of operation", func(ctx context.Context, tx store.Tx) error {
 		hr, err := tx.GetHours(ctx, a.user.InstanceID, id)
 		d.Form, d.Modified = formOfHours(hr), hr.LastModified
@@ -255,6 +257,18 @@ func (h *Handler) adminHoursUpdate(w http.ResponseWriter, r *http.Request, a *ad
 			return store.UpdateHoursOfOperation(ctx, tx, inst, id, h.cfg.Now(), &f.Name, &f.Description, &f.TimeZone, cfg)
 		},
 		done: "/ui/admin/hours/" + id, notice: "hours-updated",
+		refused: func(status int, msg string) {
+			h.renderHours(w, r, a, nil, id, pageStatus(status), msg)
+		}})
+}
+
+// adminHoursDelete deletes the hours of operation with their overrides
+// (DeleteHoursOfOperation); hours a queue uses are refused on the page.
+func (h *Handler) adminHoursDelete(w http.ResponseWriter, r *http.Request, a *adminRequest) {
+	inst, id := a.user.InstanceID, r.PathValue("hours")
+	h.routingAction(w, r, a, routingChange{kind: "operating-hours", id: id,
+		change: func(ctx context.Context, tx store.Tx) error { return store.DeleteHoursOfOperation(ctx, tx, inst, id) },
+		done:   "/ui/admin/hours", notice: "hours-deleted",
 		refused: func(status int, msg string) {
 			h.renderHours(w, r, a, nil, id, pageStatus(status), msg)
 		}})

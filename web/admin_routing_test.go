@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -509,6 +510,13 @@ func TestAdminRoutingRefreshesRouter(t *testing.T) {
 		}
 		before := rc.count(testInstanceID)
 		res := c.post(path, with(forms[rt.pattern], "csrf", token))
+		if rt.action == "DeleteHoursOfOperation" || rt.action == "DeleteRoutingProfile" {
+			// The fixture's Basic Hours and default profile are in use: refused, no refresh.
+			if res.StatusCode != http.StatusConflict || rc.count(testInstanceID) != before {
+				t.Errorf("%s on a resource in use: %d, %d refreshes; want 409 and none", rt.pattern, res.StatusCode, rc.count(testInstanceID)-before)
+			}
+			continue
+		}
 		if res.StatusCode != http.StatusSeeOther {
 			t.Errorf("%s: %d, want 303\n%.1500s", rt.pattern, res.StatusCode, res.body)
 			continue
@@ -755,5 +763,49 @@ func TestAdminAgentStatuses(t *testing.T) {
 	}
 	if ev := f.lastEvent("web.admin.UpdateAgentStatus"); ev.Outcome != audit.OutcomeSuccess || ev.Resource != arnPrefix+"agent-state/"+f.routing["acme/Available"] {
 		t.Errorf("update event %+v", ev)
+	}
+}
+
+// TestAdminRoutingDeletes: hours of operation no queue uses and a routing profile no user has
+// are deleted from their pages, the router refreshed once each; Basic Hours (BasicQueue's)
+// and the default routing profile are refused with the reason shown, nothing deleted.
+func TestAdminRoutingDeletes(t *testing.T) {
+	rc := &refreshCounter{n: map[string]int{}}
+	f := newAdminFixture(t, func(c *Config) { c.RefreshRouting = rc.refresh })
+	c := f.client(t)
+	f.signIn(c, "admin")
+	token := csrfMeta.FindStringSubmatch(c.get("/ui/").body)[1]
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	spareHours, spareProfile := uuid.NewString(), uuid.NewString()
+	if err := f.st.Update(context.Background(), nil, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateHours(ctx, routing.HoursRecord{InstanceID: testInstanceID, ID: spareHours, Name: "Spare hours", TimeZone: "UTC",
+			Tags: map[string]string{}, LastModified: now}); err != nil {
+			return err
+		}
+		return tx.CreateRoutingProfile(ctx, routing.RoutingProfileRecord{InstanceID: testInstanceID, Name: "Spare profile", Description: "spare",
+			RoutingProfile: routing.RoutingProfile{ID: spareProfile, DefaultOutboundQueueID: f.routing["acme/BasicQueue"],
+				MediaConcurrencies: []routing.MediaConcurrency{{Channel: routing.ChannelChat, Concurrency: 1}}},
+			Tags: map[string]string{}, LastModified: now})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if page := c.get("/ui/admin/hours/" + spareHours); !strings.Contains(page.body, `id="delete-hours"`) {
+		t.Error("the hours page offers no delete")
+	}
+	if page := c.get("/ui/admin/routing-profiles/" + provision.BasicRoutingProfileID(testInstanceID)); strings.Contains(page.body, `id="delete-routing-profile"`) {
+		t.Error("the default routing profile's page offers a delete")
+	}
+	before := rc.count(testInstanceID)
+	wantRedirect(t, c.post("/ui/admin/hours/"+spareHours+"/delete", url.Values{"csrf": {token}}), "/ui/admin/hours?notice=hours-deleted")
+	wantRedirect(t, c.post("/ui/admin/routing-profiles/"+spareProfile+"/delete", url.Values{"csrf": {token}}), "/ui/admin/routing-profiles?notice=routing-profile-deleted")
+	if got := rc.count(testInstanceID) - before; got != 2 {
+		t.Errorf("%d router refreshes, want 2", got)
+	}
+	if res := c.get("/ui/admin/hours/" + spareHours); res.StatusCode != http.StatusNotFound {
+		t.Errorf("deleted hours page: %d", res.StatusCode)
+	}
+	if res := c.post("/ui/admin/hours/"+f.routing["acme/"+provision.BasicHoursName]+"/delete", url.Values{"csrf": {token}}); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(res.body, "used by a queue") {
+		t.Errorf("deleting hours in use: %d", res.StatusCode)
 	}
 }

@@ -228,6 +228,8 @@ type adminRoutingProfileData struct {
 	Entries                                         []adminProfileEntry
 	More                                            bool
 	CanName, CanOutbound, CanConcurrency, CanQueues bool
+	// CanDelete offers DeleteRoutingProfile (never for the default profile).
+	CanDelete bool
 }
 
 // loadQueues fills d's queue choices and names its entries.
@@ -309,7 +311,7 @@ func (h *Handler) renderRoutingProfile(w http.ResponseWriter, r *http.Request, a
 	inst := a.user.InstanceID
 	d := adminRoutingProfileData{ID: id, CanName: a.allowed("UpdateRoutingProfileName"),
 		CanOutbound: a.allowed("UpdateRoutingProfileDefaultOutboundQueue"), CanConcurrency: a.allowed("UpdateRoutingProfileConcurrency"),
-		CanQueues: a.allowed("AssociateRoutingProfileQueues")}
+		CanQueues: a.allowed("AssociateRoutingProfileQueues"), CanDelete: a.allowed("DeleteRoutingProfile")}
 	if !h.routingView(w, r, ev, "routing profile", func(ctx context.Context, tx store.Tx) error {
 		p, err := tx.GetRoutingProfile(ctx, inst, id)
 		if err != nil {
@@ -424,4 +426,17 @@ func (h *Handler) adminRoutingProfileRemoveQueue(w http.ResponseWriter, r *http.
 		func(ctx context.Context, tx store.Tx, inst, id string, now time.Time) error {
 			return store.DisassociateRoutingProfileQueues(ctx, tx, inst, id, now, []routing.ProfileQueue{e})
 		})
+}
+
+// adminRoutingProfileDelete deletes the routing profile with its queue entries
+// (DeleteRoutingProfile); the default profile and one that users have are refused on the
+// page.
+func (h *Handler) adminRoutingProfileDelete(w http.ResponseWriter, r *http.Request, a *adminRequest) {
+	inst, id := a.user.InstanceID, r.PathValue("routingprofile")
+	h.routingAction(w, r, a, routingChange{kind: "routing-profile", id: id,
+		change: func(ctx context.Context, tx store.Tx) error { return store.DeleteRoutingProfile(ctx, tx, inst, id) },
+		done:   "/ui/admin/routing-profiles", notice: "routing-profile-deleted",
+		refused: func(status int, msg string) {
+			h.renderRoutingProfile(w, r, a, nil, id, pageStatus(status), msg)
+		}})
 }

@@ -71,6 +71,11 @@ func adminForms(f *adminFixture) map[string]url.Values {
 		"POST /ui/admin/routing-profiles/{routingprofile}/queues/update": {"queue": {f.routing["acme/BasicQueue"]}, "channel": {"VOICE"},
 			"priority": {"3"}, "delay": {"10"}},
 		"POST /ui/admin/routing-profiles/{routingprofile}/queues/remove": {"queue": {f.routing["acme/BasicQueue"]}, "channel": {"TASK"}},
+		// The fixture's hours are Basic Hours, which BasicQueue uses, and its routing profile is
+		// the default: both deletes are refused on the resource's state (409), after the checks
+		// the walkers make.
+		"POST /ui/admin/hours/{hours}/delete":                     {},
+		"POST /ui/admin/routing-profiles/{routingprofile}/delete": {},
 	}
 }
 
