@@ -83,24 +83,8 @@ func (h *Handler) oidcConfig(ctx context.Context, instanceID string) (identity.O
 // a PKCE challenge, keeping them in the sealed state cookie.
 func (h *Handler) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	inst, err := h.lookupInstance(ctx, r.PathValue("instance"))
-	if err != nil {
-		h.unavailable(w, r, err)
-		return
-	}
-	ip, err := identity.ClientIP(r, h.cfg.TrustedProxies)
-	if err != nil {
-		h.internalError(w, r, "client ip", err)
-		return
-	}
-	if !FederationAllowed(inst) {
-		h.notFederated(w, r)
-		return
-	}
-	if err := h.checkNetwork(ctx, inst.ID, ip); err != nil {
-		ev := h.event(r, ip, "sso.oidc_login", "OIDCLogin")
-		ev.InstanceID = inst.ID
-		h.recordRefusal(w, r, ev, networkRefusal(err))
+	inst, _, ok := h.beginSignIn(w, r, "sso.oidc_login", "OIDCLogin")
+	if !ok {
 		return
 	}
 	c, err := h.oidcConfig(ctx, inst.ID)
@@ -138,25 +122,8 @@ func (h *Handler) oidcLogin(w http.ResponseWriter, r *http.Request) {
 // its nonce, and signs the person in.
 func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	inst, err := h.lookupInstance(ctx, r.PathValue("instance"))
-	if err != nil {
-		h.unavailable(w, r, err)
-		return
-	}
-	ip, err := identity.ClientIP(r, h.cfg.TrustedProxies)
-	if err != nil {
-		h.internalError(w, r, "client ip", err)
-		return
-	}
-	ev := h.event(r, ip, "sso.oidc_login", "OIDCLogin")
-	ev.InstanceID = inst.ID
-	ev.Details["method"] = string(MethodOIDC)
-	if !FederationAllowed(inst) {
-		h.recordRefusal(w, r, ev, refuse("identity management type "+string(inst.IdentityManagementType)+" does not allow OIDC"))
-		return
-	}
-	if err := h.checkNetwork(ctx, inst.ID, ip); err != nil {
-		h.recordRefusal(w, r, ev, networkRefusal(err))
+	inst, ip, ev, ok := h.beginReturn(w, r, "sso.oidc_login", "OIDCLogin", MethodOIDC, "OIDC")
+	if !ok {
 		return
 	}
 	c, err := h.oidcConfig(ctx, inst.ID)

@@ -174,28 +174,12 @@ func (h *Handler) samlMetadata(w http.ResponseWriter, r *http.Request) {
 // keeps its ID and RelayState in the sealed state cookie.
 func (h *Handler) samlLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	inst, err := h.lookupInstance(ctx, r.PathValue("instance"))
-	if err != nil {
-		h.unavailable(w, r, err)
-		return
-	}
-	ip, err := identity.ClientIP(r, h.cfg.TrustedProxies)
-	if err != nil {
-		h.internalError(w, r, "client ip", err)
-		return
-	}
-	if !FederationAllowed(inst) {
-		h.notFederated(w, r)
-		return
-	}
-	if err := h.checkNetwork(ctx, inst.ID, ip); err != nil {
-		ev := h.event(r, ip, "sso.saml_login", "SAMLLogin")
-		ev.InstanceID = inst.ID
-		h.recordRefusal(w, r, ev, networkRefusal(err))
+	inst, _, ok := h.beginSignIn(w, r, "sso.saml_login", "SAMLLogin")
+	if !ok {
 		return
 	}
 	var c identity.SAMLConfig
-	err = h.cfg.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+	err := h.cfg.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) (err error) {
 		c, err = tx.GetSAMLConfig(ctx, inst.ID)
 		return err
 	})
@@ -239,29 +223,12 @@ func (h *Handler) samlLogin(w http.ResponseWriter, r *http.Request) {
 // (InResponseTo and RelayState) and authenticated by the assertion's signature.
 func (h *Handler) samlACS(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	inst, err := h.lookupInstance(ctx, r.PathValue("instance"))
-	if err != nil {
-		h.unavailable(w, r, err)
-		return
-	}
-	ip, err := identity.ClientIP(r, h.cfg.TrustedProxies)
-	if err != nil {
-		h.internalError(w, r, "client ip", err)
-		return
-	}
-	ev := h.event(r, ip, "sso.saml_login", "SAMLLogin")
-	ev.InstanceID = inst.ID
-	ev.Details["method"] = string(MethodSAML)
-	if !FederationAllowed(inst) {
-		h.recordRefusal(w, r, ev, refuse("identity management type "+string(inst.IdentityManagementType)+" does not allow SAML"))
-		return
-	}
-	if err := h.checkNetwork(ctx, inst.ID, ip); err != nil {
-		h.recordRefusal(w, r, ev, networkRefusal(err))
+	inst, ip, ev, ok := h.beginReturn(w, r, "sso.saml_login", "SAMLLogin", MethodSAML, "SAML")
+	if !ok {
 		return
 	}
 	var c identity.SAMLConfig
-	err = h.cfg.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) error {
+	err := h.cfg.Store.View(ctx, nil, func(ctx context.Context, tx store.Tx) (err error) {
 		c, err = tx.GetSAMLConfig(ctx, inst.ID)
 		return err
 	})

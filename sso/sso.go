@@ -269,6 +269,65 @@ func (h *Handler) checkNetwork(ctx context.Context, instanceID string, ip netip.
 	return h.cfg.AuthProfiles.CheckSignInNetwork(ctx, instanceID, ip)
 }
 
+// beginSignIn is the common start of a request that sends the browser to the instance's
+// provider (samlLogin, oidcLogin): the instance of the path, the real client address, an
+// instance that allows federation (else the not-federated page), and a network some
+// authentication profile in force admits (else a refusal audited as code/op). ok is false
+// when the answer is written.
+func (h *Handler) beginSignIn(w http.ResponseWriter, r *http.Request, code, op string) (inst instance.Instance, ip netip.Addr, ok bool) {
+	ctx := r.Context()
+	inst, err := h.lookupInstance(ctx, r.PathValue("instance"))
+	if err != nil {
+		h.unavailable(w, r, err)
+		return inst, ip, false
+	}
+	if ip, err = identity.ClientIP(r, h.cfg.TrustedProxies); err != nil {
+		h.internalError(w, r, "client ip", err)
+		return inst, ip, false
+	}
+	if !FederationAllowed(inst) {
+		h.notFederated(w, r)
+		return inst, ip, false
+	}
+	if err := h.checkNetwork(ctx, inst.ID, ip); err != nil {
+		ev := h.event(r, ip, code, op)
+		ev.InstanceID = inst.ID
+		h.recordRefusal(w, r, ev, networkRefusal(err))
+		return inst, ip, false
+	}
+	return inst, ip, true
+}
+
+// beginReturn is the common start of the provider's answer (samlACS, oidcCallback): the
+// instance of the path, the real client address, and the sign-in's audit event (code/op,
+// Details["method"]); an instance that does not allow federation (label names the protocol
+// in the reason) or a network no authentication profile in force admits is refused and
+// audited. ok is false when the answer is written.
+func (h *Handler) beginReturn(w http.ResponseWriter, r *http.Request, code, op string, method Method, label string) (inst instance.Instance, ip netip.Addr, ev *audit.Event, ok bool) {
+	ctx := r.Context()
+	inst, err := h.lookupInstance(ctx, r.PathValue("instance"))
+	if err != nil {
+		h.unavailable(w, r, err)
+		return inst, ip, nil, false
+	}
+	if ip, err = identity.ClientIP(r, h.cfg.TrustedProxies); err != nil {
+		h.internalError(w, r, "client ip", err)
+		return inst, ip, nil, false
+	}
+	ev = h.event(r, ip, code, op)
+	ev.InstanceID = inst.ID
+	ev.Details["method"] = string(method)
+	if !FederationAllowed(inst) {
+		h.recordRefusal(w, r, ev, refuse("identity management type "+string(inst.IdentityManagementType)+" does not allow "+label))
+		return inst, ip, ev, false
+	}
+	if err := h.checkNetwork(ctx, inst.ID, ip); err != nil {
+		h.recordRefusal(w, r, ev, networkRefusal(err))
+		return inst, ip, ev, false
+	}
+	return inst, ip, ev, true
+}
+
 // spURL returns an absolute URL of this instance's SSO pages: {origin}/ui/sso/{id}/{rest}.
 func (h *Handler) spURL(instanceID, rest string) string {
 	return h.origin + "/ui/sso/" + instanceID + "/" + rest

@@ -261,23 +261,17 @@ func (s Identity) SignInAuthenticationProfile(ctx context.Context, instanceID, u
 func (s Identity) CheckSignInNetwork(ctx context.Context, instanceID string, ip netip.Addr) error {
 	var inForce []identity.AuthenticationProfile
 	err := s.view(ctx, func(ctx context.Context, tx Tx) error {
-		def, err := DefaultAuthenticationProfile(ctx, tx, instanceID)
+		assigned, err := tx.AssignedAuthenticationProfileIDs(ctx, instanceID)
 		if err != nil {
 			return err
 		}
-		inForce = append(inForce, def)
-		ids, err := tx.AssignedAuthenticationProfileIDs(ctx, instanceID)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			p, err := tx.GetAuthenticationProfile(ctx, instanceID, id)
-			if err != nil {
-				return err
+		all, err := ListAuthenticationProfiles(ctx, tx, instanceID, "", identity.MaxAuthenticationProfiles)
+		for _, p := range all {
+			if p.Default || slices.Contains(assigned, p.ID) {
+				inForce = append(inForce, p)
 			}
-			inForce = append(inForce, p)
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return err

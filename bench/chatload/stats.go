@@ -49,6 +49,8 @@ func (l *latencies) summary() Latency {
 	return Latency{N: len(d), P50: at(0.50), P99: at(0.99), Max: d[len(d)-1]}
 }
 
+// String is the summary as the report prints it: "p50 … p99 … max … (N messages)", in
+// milliseconds, or "none measured".
 func (l Latency) String() string {
 	if l.N == 0 {
 		return "none measured"

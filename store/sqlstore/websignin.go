@@ -290,33 +290,19 @@ func (t *txn) UserAuthenticationProfileID(ctx context.Context, instanceID, userI
 }
 
 func (t *txn) ListAuthenticationProfileUsers(ctx context.Context, instanceID, profileID, after string, limit int) ([]string, error) {
-	return t.stringColumn(ctx, "list authentication profile users", `SELECT user_id FROM user_authentication_profiles
+	rows, err := t.rows(ctx, `SELECT user_id FROM user_authentication_profiles
 		WHERE instance_id = ? AND profile_id = ? AND user_id > ? ORDER BY user_id LIMIT ?`, instanceID, profileID, after, limit)
+	return collect(rows, err, "authentication profile users", scanString)
 }
 
 func (t *txn) AssignedAuthenticationProfileIDs(ctx context.Context, instanceID string) ([]string, error) {
-	return t.stringColumn(ctx, "assigned authentication profiles", `SELECT DISTINCT profile_id FROM user_authentication_profiles
-		WHERE instance_id = ? ORDER BY profile_id`, instanceID)
+	rows, err := t.rows(ctx, `SELECT DISTINCT profile_id FROM user_authentication_profiles WHERE instance_id = ? ORDER BY profile_id`, instanceID)
+	return collect(rows, err, "assigned authentication profiles", scanString)
 }
 
-// stringColumn runs a query that returns one text column and collects it; what names the
-// caller in errors.
-func (t *txn) stringColumn(ctx context.Context, what, query string, args ...any) ([]string, error) {
-	rows, err := t.rows(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+// scanString scans a row of one text column (for collect).
+func scanString(sc interface{ Scan(...any) error }) (string, error) {
+	var s string
+	err := sc.Scan(&s)
+	return s, err
 }
