@@ -175,6 +175,11 @@ type socket struct {
 	writing bool
 	closing bool
 	unsub   func()
+	// holding is set while an aws/subscribe is answered: items the fan-out delivers then are
+	// kept in held and queued after the subscription's reply, so that a client never sees
+	// an item before the reply that tells it to catch up from the transcript.
+	holding bool
+	held    []outFrame
 }
 
 // outFrame is a frame to write, or (close set) the instruction to close after the frames
@@ -188,6 +193,21 @@ type outFrame struct {
 
 // Deliver implements Subscriber.
 func (s *socket) Deliver(d Delivery) {
+	s.mu.Lock()
+	if s.holding {
+		if d.Frame != nil {
+			s.held = append(s.held, outFrame{b: d.Frame})
+		}
+		switch {
+		case d.Close == CloseContact:
+			s.held = append(s.held, outFrame{close: true, code: websocket.StatusNormalClosure, reason: "chat ended"})
+		case d.Close == CloseParticipant && d.ParticipantID == s.participant:
+			s.held = append(s.held, outFrame{close: true, code: websocket.StatusNormalClosure, reason: "participant left"})
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
 	if d.Frame != nil {
 		s.enqueue(outFrame{b: d.Frame})
 	}
@@ -331,6 +351,7 @@ func (s *socket) handle(ctx context.Context, data []byte) {
 		}
 		b, _ := json.Marshal(map[string]any{"topic": f.Topic, "content": map[string]any{"status": status, "topics": topics}})
 		s.enqueue(outFrame{b: b})
+		s.release()
 	default:
 		s.enqueue(s.errorFrame("unsupported topic"))
 	}
@@ -347,6 +368,9 @@ func (s *socket) subscribe(ctx context.Context) {
 	if skip {
 		return
 	}
+	s.mu.Lock()
+	s.holding = true
+	s.mu.Unlock()
 	unsub := s.h.svc.fanout.Subscribe(s.inst, s.contact, s)
 	s.mu.Lock()
 	s.unsub = unsub
@@ -357,6 +381,22 @@ func (s *socket) subscribe(ctx context.Context) {
 	})
 	if apierr.HasCode(err, apierr.CodeAccessDenied) {
 		s.finish(websocket.StatusNormalClosure, "chat ended")
+	}
+}
+
+// release queues, after the subscription's reply, what the fan-out delivered while the
+// subscription was being answered (holding), in order.
+func (s *socket) release() {
+	s.mu.Lock()
+	held := s.held
+	s.held, s.holding = nil, false
+	s.mu.Unlock()
+	for _, f := range held {
+		if f.close {
+			s.finish(f.code, f.reason)
+			continue
+		}
+		s.enqueue(f)
 	}
 }
 
